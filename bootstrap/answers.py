@@ -1,0 +1,210 @@
+"""Answers: what the user chose, as plain data checked against a JSON Schema.
+
+Wizard, flags, an answers file and detection all produce the same dict; nothing downstream
+looks at where it came from.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from bootstrap.catalog import Catalog
+from bootstrap.errors import UsageError
+
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "answers.schema.json"
+RECORD_PATH = Path(".devcontainer") / "bootstrap.json"
+KEYS = ("name", "description", "python", "stacks", "drivers", "options", "network")
+
+Answers = dict[str, Any]
+
+_FIXES = {
+    "name": "use 1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a letter",
+    "project": "leave it out: it is derived from the name",
+    "description": "use one line of at most 200 characters",
+    "ca_certs": "pass CA files that end in .crt",
+    "pip_index_url": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
+    "apt_mirror": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
+    "artifact_mirror": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
+}
+
+
+def slugify(name: str) -> str:
+    """The folder and image name: lower case, words joined by '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def defaults(catalog: Catalog) -> Answers:
+    """Pressing Enter everywhere gives these: a working, common data-science project."""
+    return {
+        "name": "my-project",
+        "description": "A Python project in a dev container",
+        "python": catalog.default_python(),
+        "stacks": [i for i, r in catalog.of("stack").items() if r.get("default")],
+        "drivers": [i for i, r in catalog.of("driver").items() if r.get("default")],
+        "options": [],
+        "network": {},
+    }
+
+
+def schema(catalog: Catalog) -> dict[str, Any]:
+    """The shipped schema with the catalog's ids as enums (organisation records included)."""
+    result = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    props = result["properties"]
+    props["python"]["enum"] = catalog.pythons
+    props["stacks"]["items"]["enum"] = list(catalog.of("stack"))
+    props["drivers"]["items"]["enum"] = list(catalog.of("driver"))
+    return result
+
+
+def load_file(path: str | Path) -> Answers:
+    """An answers file: YAML or JSON (JSON is YAML), a mapping of the keys the wizard records."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(
+            f"answers file {path}: not found: pass an existing YAML or JSON file"
+        ) from None
+    except IsADirectoryError:
+        raise UsageError(f"answers file {path}: is a folder: pass a YAML or JSON file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(
+            f"answers file {path}: cannot be read ({exc}): pass a UTF-8 text file"
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UsageError(
+            f"answers file {path}: not valid YAML or JSON{where}: fix the syntax"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UsageError(f"answers file {path}: must be a mapping of keys ({', '.join(KEYS)})")
+    data.pop("bootstrap_version", None)
+    data.pop("project", None)
+    data.pop("catalogs", None)
+    return data
+
+
+def _fix_for(path: list[Any], catalog: Catalog) -> str:
+    key = next((str(p) for p in reversed(path) if isinstance(p, str)), "")
+    if key == "python":
+        return f"choose one of {', '.join(catalog.pythons)}"
+    if key in ("stacks", "drivers"):
+        kind = key[:-1]
+        return f"choose from {', '.join(catalog.of(kind))} (bootstrap catalog lists them)"
+    return _FIXES.get(key, "see bootstrap catalog and bootstrap new --help")
+
+
+def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> Answers:
+    """Normalised answers or a UsageError naming the key, the value and the fix."""
+    from jsonschema import Draft202012Validator
+
+    answers = copy.deepcopy(answers)
+    for key in ("stacks", "drivers", "options"):
+        if isinstance(answers.get(key), str):
+            answers[key] = split_ids([answers[key]])
+    unknown = [k for k in answers if k not in (*KEYS, "project", "bootstrap_version", "catalogs")]
+    if unknown:
+        raise UsageError(f"{origin}: unknown key {unknown[0]!r}: use only {', '.join(KEYS)}")
+    if isinstance(answers.get("python"), (int, float)):
+        raise UsageError(
+            f'{origin}: python {answers["python"]!r} is a number: quote it, e.g. python: "3.12"'
+        )
+    validator = Draft202012Validator(schema(catalog))
+    errors = sorted(validator.iter_errors(answers), key=lambda e: (len(e.absolute_path), e.path))
+    if errors:
+        error = errors[0]
+        path = list(error.absolute_path)
+        where = ".".join(str(p) for p in path) or "answers"
+        value = error.instance
+        shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        reason = _reason(error)
+        raise UsageError(f"{origin}: {where} {shown} {reason}: {_fix_for(path, catalog)}")
+    slug = slugify(answers["name"])
+    if not slug:
+        raise UsageError(
+            f"{origin}: name {answers['name']!r} has no letters or digits: {_FIXES['name']}"
+        )
+    if answers.get("project") not in (None, slug):
+        raise UsageError(
+            f"{origin}: project {answers['project']!r} does not match the name: leave it out"
+        )
+    result: Answers = {
+        "name": answers["name"],
+        "project": slug,
+        "description": answers.get("description", ""),
+        "python": answers["python"],
+        "stacks": list(answers.get("stacks", [])),
+        "drivers": list(answers.get("drivers", [])),
+        "options": list(answers.get("options", [])),
+        "network": dict(answers.get("network", {})),
+    }
+    return result
+
+
+def _reason(error: Any) -> str:
+    validator = error.validator
+    if validator == "enum":
+        return "is not in the catalog"
+    if validator == "pattern":
+        return "has characters that are not allowed"
+    if validator == "maxLength":
+        return f"is longer than {error.validator_value} characters"
+    if validator == "minLength":
+        return "is empty"
+    if validator == "type":
+        return f"should be a {error.validator_value}"
+    if validator == "required":
+        return error.message
+    if validator == "uniqueItems":
+        return "names an item twice"
+    if validator == "additionalProperties":
+        return error.message
+    return error.message
+
+
+def split_ids(values: list[str] | None) -> list[str]:
+    """Repeatable, comma-separated flags: ['a,b', 'c'] → ['a', 'b', 'c'], order kept, no repeats."""
+    seen: dict[str, None] = {}
+    for value in values or []:
+        for item in value.split(","):
+            item = item.strip()
+            if item:
+                seen[item] = None
+    return list(seen)
+
+
+def record(answers: Answers, version: str, catalogs: list[str] | None = None) -> Answers:
+    """What goes into .devcontainer/bootstrap.json: the answers and the tool version."""
+    out = dict(answers)
+    out["bootstrap_version"] = version
+    if catalogs:
+        out["catalogs"] = list(catalogs)
+    return out
+
+
+def read_recorded(project_dir: Path) -> Answers:
+    """The answers a generated project recorded, for validate, lock, update and build."""
+    path = project_dir / RECORD_PATH
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(
+            f"{project_dir}: no {RECORD_PATH}: pass a folder made by bootstrap new or bootstrap init"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"{path}: cannot be read ({exc}): restore it from version control"
+        ) from None

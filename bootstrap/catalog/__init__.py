@@ -1,0 +1,146 @@
+"""The catalog: every Python version, stack and driver as one data record.
+
+Records live in ``records/<kind>/<id>.toml``; an organisation adds or overrides records with
+``--catalog FILE`` or ``BOOTSTRAP_CATALOG`` (files or folders, ``os.pathsep``-separated).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from bootstrap.errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+RECORDS_DIR = Path(__file__).parent / "records"
+SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "catalog.schema.json"
+KINDS = ("python", "stack", "driver")
+ENV_VAR = "BOOTSTRAP_CATALOG"
+
+Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Records by kind and id, in display order."""
+
+    records: dict[str, dict[str, Record]] = field(default_factory=dict)
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def of(self, kind: str) -> dict[str, Record]:
+        return self.records.get(kind, {})
+
+    def get(self, kind: str, record_id: str) -> Record | None:
+        return self.of(kind).get(record_id)
+
+    def find(self, record_id: str) -> Record | None:
+        """A record by id whatever its kind (ids are unique across stacks and drivers)."""
+        for kind in ("stack", "driver", "python"):
+            if record_id in self.of(kind):
+                return self.of(kind)[record_id]
+        return None
+
+    @property
+    def pythons(self) -> list[str]:
+        return list(self.of("python"))
+
+    def default_python(self) -> str:
+        for record_id, record in self.of("python").items():
+            if record.get("default"):
+                return record_id
+        return self.pythons[-1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {kind + "s": list(self.of(kind).values()) for kind in KINDS}
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate_record(record: Any, origin: str) -> None:
+    """Refuse a record that breaks the catalog schema, naming the file and the JSON path."""
+    errors = sorted(_validator().iter_errors(record), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise UsageError(f"catalog record {origin}: {where}: {error.message}: fix the record")
+
+
+def _read(path: Path) -> list[Record]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"catalog file {path}: {exc.strerror}: pass a readable file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"catalog file {path}: not valid TOML ({exc}): fix the file") from None
+    records = data.get("record") if set(data) == {"record"} else [data]
+    if not isinstance(records, list):
+        raise UsageError(f"catalog file {path}: [[record]] must be an array of tables")
+    return records
+
+
+def _files(location: Path) -> list[Path]:
+    if location.is_dir():
+        return sorted(location.rglob("*.toml"))
+    if not location.exists():
+        raise UsageError(f"catalog {location}: no such file or folder: pass an existing path")
+    return [location]
+
+
+def _sort_key(item: tuple[str, Record]) -> tuple[int, Any]:
+    record_id, record = item
+    if record["kind"] == "python":
+        from packaging.version import Version
+
+        return (record.get("order", 0), Version(record_id))
+    return (record.get("order", 100), record_id)
+
+
+def load(extra: Iterable[str | os.PathLike[str]] = (), *, use_env: bool = True) -> Catalog:
+    """Built-in records, then organisation catalogs, each overriding by (kind, id)."""
+    locations: list[tuple[Path, bool]] = [(RECORDS_DIR, True)]
+    if use_env and os.environ.get(ENV_VAR):
+        locations += [(Path(p), False) for p in os.environ[ENV_VAR].split(os.pathsep) if p]
+    locations += [(Path(p), False) for p in extra]
+    records: dict[str, dict[str, Record]] = {kind: {} for kind in KINDS}
+    origins: dict[tuple[str, str], str] = {}
+    for location, builtin in locations:
+        for path in _files(location):
+            for index, record in enumerate(_read(path)):
+                origin = str(path) if index == 0 else f"{path}[{index}]"
+                if not builtin:
+                    validate_record(record, origin)
+                records[record["kind"]][record["id"]] = record
+                origins[(record["kind"], record["id"])] = "built-in" if builtin else str(path)
+    _check_ids(records)
+    ordered = {kind: dict(sorted(records[kind].items(), key=_sort_key)) for kind in KINDS}
+    return Catalog(ordered, origins)
+
+
+def _check_ids(records: dict[str, dict[str, Record]]) -> None:
+    clash = set(records["stack"]) & set(records["driver"])
+    if clash:
+        raise UsageError(f"catalog: ids {sorted(clash)} are both a stack and a driver: rename one")
+    if not records["python"]:
+        raise UsageError("catalog: no Python records: the built-in catalog is missing")
+
+
+@cache
+def builtin() -> Catalog:
+    """The catalog without organisation records (cached: records are read-only data)."""
+    return load(use_env=False)

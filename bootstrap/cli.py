@@ -1,0 +1,229 @@
+"""The command line: flags → answers, one line per failure, exit codes 0/1/2/130.
+
+Start-up matters (people run this many times a day): only argparse is imported here; every
+command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from bootstrap import __version__
+from bootstrap.errors import BootstrapError, Interrupted, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}: see {self.prog} --help")
+
+
+def _add_answer_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "answers (each skips its question; with --no-input, the rest take defaults)"
+    )
+    group.add_argument("--name", help="project name; the folder name is derived from it")
+    group.add_argument("--description", help="one-line description")
+    group.add_argument(
+        "--python", metavar="X.Y", help="Python version (bootstrap catalog lists them)"
+    )
+    group.add_argument(
+        "--stack",
+        action="append",
+        metavar="ID",
+        help="data-science stack; repeatable, comma-separated lists accepted",
+    )
+    group.add_argument(
+        "--driver",
+        action="append",
+        metavar="ID",
+        help="external driver; repeatable, comma-separated lists accepted",
+    )
+    group.add_argument(
+        "--option",
+        action="append",
+        metavar="ID:OPTION",
+        help="component option, e.g. pytorch:gpu or oracle:jdbc",
+    )
+    group.add_argument(
+        "--answers", metavar="FILE", help="YAML or JSON file with the keys the wizard records"
+    )
+    net = parser.add_argument_group("corporate networks")
+    net.add_argument(
+        "--ca-cert",
+        action="append",
+        metavar="FILE",
+        help="CA certificate (PEM) to trust in the image; repeatable",
+    )
+    net.add_argument(
+        "--pip-index-url", metavar="URL", help="package index for the image and for locking"
+    )
+    net.add_argument("--apt-mirror", metavar="URL", help="Debian mirror for the image")
+    net.add_argument(
+        "--artifact-mirror",
+        metavar="URL",
+        help="mirror that replaces vendor download sites (Maven Central, Apache, ...)",
+    )
+    parser.add_argument(
+        "--no-input", action="store_true", help="ask nothing: flags, --answers and defaults decide"
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="never touch the network: curated pins instead of a full lock",
+    )
+    parser.add_argument(
+        "--catalog",
+        action="append",
+        metavar="FILE",
+        default=[],
+        help="organisation catalog file or folder; repeatable (also BOOTSTRAP_CATALOG)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="bootstrap",
+        description="Python projects in dev containers: VS Code, Codespaces and plain docker build.",
+    )
+    parser.add_argument("--version", action="version", version=f"bootstrap {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    new = sub.add_parser("new", help="make a new project (asks a few questions)")
+    new.add_argument(
+        "output", nargs="?", metavar="OUTPUT_DIR", help="where the project folder goes (default: .)"
+    )
+    new.add_argument("--output-dir", metavar="DIR", help="same as OUTPUT_DIR")
+    new.add_argument(
+        "--force", action="store_true", help="write into an existing, non-empty project folder"
+    )
+    _add_answer_flags(new)
+
+    init = sub.add_parser(
+        "init", help="add a dev container to an existing project, reading its code for the answers"
+    )
+    init.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
+    init.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show the detected answers and the files it would add; write nothing",
+    )
+    _add_answer_flags(init)
+
+    validate = sub.add_parser("validate", help="check a project: schemas, pins, Dockerfile lint")
+    validate.add_argument("project_dir", metavar="PROJECT_DIR")
+    validate.add_argument("--catalog", action="append", metavar="FILE", default=[])
+
+    catalog = sub.add_parser("catalog", help="list Python versions, stacks and drivers")
+    catalog.add_argument("--json", action="store_true", help="the whole catalog as JSON")
+    catalog.add_argument("--catalog", action="append", metavar="FILE", default=[])
+
+    lock = sub.add_parser("lock", help="re-lock requirements.txt from requirements.in")
+    lock.add_argument("project_dir", metavar="PROJECT_DIR")
+    lock.add_argument(
+        "--upgrade", action="store_true", help="allow every package to move to its newest version"
+    )
+    lock.add_argument("--upgrade-package", action="append", default=[], metavar="NAME")
+    lock.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="package index (default: PIP_INDEX_URL, UV_INDEX_URL, PyPI)",
+    )
+    lock.add_argument("--offline", action="store_true")
+
+    add = sub.add_parser("add", help="add packages to requirements.in and re-lock")
+    add.add_argument("project_dir", metavar="PROJECT_DIR")
+    add.add_argument("packages", nargs="+", metavar="PACKAGE")
+    add.add_argument("--index-url", metavar="URL")
+
+    build = sub.add_parser("build", help="build the image and smoke-test every component")
+    build.add_argument("project_dir", metavar="PROJECT_DIR")
+    build.add_argument("--no-smoke", action="store_true", help="build only")
+    build.add_argument("--tag", metavar="IMAGE", help="image name (default: the project's)")
+    build.add_argument("--target", default="dev", choices=["dev", "runtime"])
+
+    update = sub.add_parser(
+        "update", help="re-render from today's template and catalog, keeping your edits"
+    )
+    update.add_argument("project_dir", metavar="PROJECT_DIR")
+    update.add_argument("--python", metavar="X.Y")
+    update.add_argument("--stack", action="append", metavar="ID")
+    update.add_argument("--driver", action="append", metavar="ID")
+    update.add_argument("--dry-run", action="store_true")
+    update.add_argument(
+        "--force", action="store_true", help="update even with uncommitted git changes"
+    )
+    update.add_argument("--offline", action="store_true")
+    update.add_argument("--catalog", action="append", metavar="FILE", default=[])
+
+    sub.add_parser(
+        "doctor", help="check this machine: Docker, BuildKit, VS Code, the Dev Containers CLI, disk"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 0
+        return int(_dispatch(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return Interrupted.exit_code
+    except BootstrapError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return error.exit_code
+
+
+def _dispatch(args: argparse.Namespace) -> int | None:
+    command = args.command
+    if command == "catalog":
+        from bootstrap.commands import catalog_command
+
+        return catalog_command(args)
+    if command == "validate":
+        from bootstrap.commands import validate_command
+
+        return validate_command(args)
+    if command == "new":
+        from bootstrap.commands import new_command
+
+        return new_command(args)
+    if command == "init":
+        from bootstrap.init import init_command
+
+        return init_command(args)
+    if command in ("lock", "add"):
+        from bootstrap.commands import add_command, lock_command
+
+        return lock_command(args) if command == "lock" else add_command(args)
+    if command == "build":
+        from bootstrap.build import build_command
+
+        return build_command(args)
+    if command == "update":
+        from bootstrap.update import update_command
+
+        return update_command(args)
+    if command == "doctor":
+        from bootstrap.doctor import doctor_command
+
+        return doctor_command(args)
+    raise UsageError(f"unknown command {command!r}: see bootstrap --help")
+
+
+def existing_dir(value: str, what: str = "project folder") -> Path:
+    """A folder the user named, or exit 2 saying what is wrong with it."""
+    path = Path(value)
+    if not path.exists():
+        raise UsageError(f"{what} {value} does not exist: pass an existing folder")
+    if not path.is_dir():
+        raise UsageError(f"{what} {value} is a file: pass a folder")
+    return path

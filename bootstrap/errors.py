@@ -1,0 +1,37 @@
+"""The one exception family the CLI turns into a single line and an exit code."""
+
+from __future__ import annotations
+
+
+class BootstrapError(Exception):
+    """A failure the user can act on; ``message`` names the value and the fix."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(BootstrapError):
+    """Bad input: a value, a flag, a file or a combination the user chose."""
+
+    exit_code = 2
+
+
+class ValidationFailed(BootstrapError):
+    """A generated or existing project breaks a rule; each problem is one line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            f"{len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems)
+            if len(problems) > 1
+            else problems[0]
+        )
+        self.problems = problems
+
+
+class Interrupted(BootstrapError):
+    """Ctrl-C: nothing was written."""
+
+    exit_code = 130

@@ -1,0 +1,84 @@
+"""Render: the cookiecutter template, filled from the answers, into a scratch folder.
+
+Nothing here touches the user's folder: `place` moves the result once it has been locked and
+validated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bootstrap import __version__
+from bootstrap.errors import BootstrapError, UsageError
+
+TEMPLATE_DIR = Path(__file__).parent / "template"
+CERTS_DIR = Path(".devcontainer") / "certs"
+
+
+def context(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> dict[str, str]:
+    """Answers as cookiecutter variables (strings), the same keys its own prompts ask."""
+    return {
+        "name": answers["name"],
+        "description": answers.get("description", ""),
+        "python": answers["python"],
+        "stacks": ",".join(answers.get("stacks", [])),
+        "drivers": ",".join(answers.get("drivers", [])),
+        "options": ",".join(answers.get("options", [])),
+        "_network": json.dumps(answers.get("network", {}), sort_keys=True),
+        "_catalogs": os.pathsep.join(str(Path(c).resolve()) for c in catalogs or []),
+        "_bootstrap_version": __version__,
+    }
+
+
+def render(
+    answers: Mapping[str, Any],
+    scratch: Path,
+    *,
+    catalogs: list[str] | None = None,
+    ca_certs: Mapping[str, bytes] | None = None,
+) -> Path:
+    """Render into ``scratch`` and return the project folder inside it."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.main import cookiecutter
+
+    try:
+        out = cookiecutter(
+            str(TEMPLATE_DIR),
+            no_input=True,
+            extra_context=context(answers, catalogs),
+            output_dir=str(scratch),
+            default_config={
+                "replay_dir": str(scratch / ".replay"),
+                "cookiecutters_dir": str(scratch / ".cookiecutters"),
+            },
+        )
+    except CookiecutterException as exc:
+        first = str(exc).split(". Context:", 1)[0].splitlines()[0]
+        raise BootstrapError(f"rendering the template failed: {first}") from None
+    project = Path(out)
+    for name, data in (ca_certs or {}).items():
+        target = project / CERTS_DIR / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return project
+
+
+def finish_project(project: Path, cookiecutter_context: Mapping[str, Any]) -> None:
+    """Post-generation: component files from the plan, and no helper script nobody calls."""
+    from bootstrap.template_ext import plan as plan_for
+
+    plan = plan_for(cookiecutter_context)
+    for file in plan["files"]:
+        target = project / file["path"]
+        if not target.resolve().is_relative_to(project.resolve()):
+            raise UsageError(
+                f"catalog file path {file['path']!r} leaves the project: fix the record"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(file["content"], encoding="utf-8", newline="\n")
+    if not plan["artifacts"]:
+        (project / ".devcontainer" / "fetch-artifact").unlink(missing_ok=True)

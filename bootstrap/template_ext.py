@@ -1,0 +1,115 @@
+"""Jinja filters the template renders plans with; also what a raw `cookiecutter <checkout>` runs.
+
+The template never names a component: it asks ``cookiecutter | plan`` and renders lists and maps.
+Every user string leaves through a filter made for its context (JSON, Dockerfile, shell, YAML).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from functools import lru_cache
+from typing import Any
+
+from jinja2.ext import Extension
+
+from bootstrap import __version__
+
+
+def answers_from_context(context: Any) -> dict[str, Any]:
+    """The cookiecutter context (strings) back into answers (lists and maps)."""
+    from bootstrap.answers import split_ids
+
+    network = context.get("_network") or "{}"
+    return {
+        "name": str(context["name"]),
+        "description": str(context.get("description", "")),
+        "python": str(context["python"]),
+        "stacks": split_ids([str(context.get("stacks", ""))]),
+        "drivers": split_ids([str(context.get("drivers", ""))]),
+        "options": split_ids([str(context.get("options", ""))]),
+        "network": json.loads(network) if isinstance(network, str) else dict(network),
+    }
+
+
+def _catalog_paths(context: Any) -> tuple[str, ...]:
+    raw = str(context.get("_catalogs") or "")
+    return tuple(p for p in raw.split(os.pathsep) if p)
+
+
+@lru_cache(maxsize=32)
+def _plan_for(key: str, catalogs: tuple[str, ...]) -> dict[str, Any]:
+    from bootstrap import answers as answers_mod
+    from bootstrap import catalog as catalog_mod
+    from bootstrap.plan import make_plan
+
+    catalog = catalog_mod.load(catalogs) if catalogs else catalog_mod.load()
+    answers = answers_mod.validate(json.loads(key), catalog)
+    return make_plan(answers, catalog)
+
+
+def plan(context: Any) -> dict[str, Any]:
+    answers = answers_from_context(context)
+    return _plan_for(json.dumps(answers, sort_keys=True), _catalog_paths(context))
+
+
+def record(context: Any) -> str:
+    """The recorded answers (.devcontainer/bootstrap.json)."""
+    from bootstrap.answers import record as make_record
+    from bootstrap.answers import slugify
+
+    answers = answers_from_context(context)
+    answers["project"] = slugify(answers["name"])
+    data = make_record(
+        answers,
+        str(context.get("_bootstrap_version") or __version__),
+        list(_catalog_paths(context)),
+    )
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def dockerfile_str(value: str) -> str:
+    """A double-quoted Dockerfile word: backslash, quote and $ escaped, so nothing expands."""
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return f'"{escaped}"'
+
+
+def comment(value: str) -> str:
+    """Text for a '#' or '//' comment: one line, whatever it holds."""
+    return " ".join(str(value).splitlines())
+
+
+def jsonc(value: Any, indent: int = 2) -> str:
+    return json.dumps(value, indent=indent, ensure_ascii=False)
+
+
+def exec_form(argv: list[str]) -> str:
+    """A Dockerfile exec-form array (JSON), so no shell ever parses it."""
+    return json.dumps(list(argv))
+
+
+def combine(base: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for other in others:
+        merged.update(other)
+    return merged
+
+
+class BootstrapExtension(Extension):
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        environment.filters.update(
+            plan=plan,
+            bootstrap_record=record,
+            dockerfile_str=dockerfile_str,
+            comment=comment,
+            jsonc=jsonc,
+            exec_form=exec_form,
+            combine=combine,
+            shquote=shlex.quote,
+            slug=lambda name: __import__("bootstrap.answers", fromlist=["slugify"]).slugify(
+                str(name)
+            ),
+        )
+        environment.globals["bootstrap_version"] = __version__

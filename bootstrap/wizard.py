@@ -1,0 +1,172 @@
+"""The wizard: a few questions in the terminal, each with a default, each incompatible choice
+shown disabled with its reason. Ctrl-C anywhere leaves nothing behind."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import questionary
+from questionary import Choice
+
+from bootstrap.answers import Answers, slugify
+from bootstrap.catalog import Catalog
+from bootstrap.errors import Interrupted, UsageError
+from bootstrap.plan import why_not
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
+URL = re.compile(r"^https?://[^\s\"'`$\\]+$")
+
+
+def _ask(question: Any) -> Any:
+    try:
+        return question.unsafe_ask()
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted: nothing was written") from None
+
+
+def _check_name(value: str) -> bool | str:
+    if not NAME.match(value):
+        return "1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a letter"
+    return True
+
+
+def _check_url(value: str) -> bool | str:
+    return True if not value or URL.match(value) else "an http(s) URL, or empty"
+
+
+def _python_title(catalog: Catalog, python: str) -> str:
+    record = catalog.get("python", python)
+    assert record is not None
+    return f"{python:<5} {record['image']}  (support until {record.get('eol', '?')})"
+
+
+def run_wizard(
+    answers: Answers,
+    catalog: Catalog,
+    *,
+    asked: set[str] | None = None,
+    evidence: dict[str, str] | None = None,
+) -> Answers:
+    """Ask what the flags did not say; the summary's No cancels without writing."""
+    asked = asked or set()
+    evidence = evidence or {}
+    result = dict(answers)
+    result["network"] = dict(answers.get("network") or {})
+
+    def hint(key: str) -> str:
+        return f"  [{evidence[key]}]" if key in evidence else ""
+
+    if "name" not in asked:
+        result["name"] = _ask(
+            questionary.text("Project name:", default=str(result["name"]), validate=_check_name)
+        )
+    print(f"  folder: {slugify(result['name'])}/")
+    if "description" not in asked:
+        result["description"] = _ask(
+            questionary.text(
+                "One-line description:",
+                default=str(result.get("description", "")),
+                validate=lambda v: len(v) <= 200 or "at most 200 characters",
+            )
+        )
+    if "python" not in asked:
+        choices = [
+            Choice(
+                _python_title(catalog, p) + (hint("python") if p == result["python"] else ""),
+                value=p,
+            )
+            for p in reversed(catalog.pythons)
+        ]
+        result["python"] = _ask(
+            questionary.select(
+                "Python version:",
+                choices=choices,
+                default=next(c for c in choices if c.value == result["python"]),
+            )
+        )
+    for key, kind, title in (
+        ("stacks", "stack", "Data-science stack:"),
+        ("drivers", "driver", "External drivers:"),
+    ):
+        if key in asked:
+            continue
+        chosen: list[str] = []
+        choices = []
+        for record_id, record in catalog.of(kind).items():
+            context = {**result, "stacks": result["stacks"] if key == "drivers" else []}
+            reason = why_not(catalog, context, record_id)
+            label = f"{record_id:<11} {record['name']}{hint(f'{key}:{record_id}')}"
+            choices.append(
+                Choice(
+                    label,
+                    value=record_id,
+                    checked=record_id in result[key] and not reason,
+                    disabled=reason,
+                )
+            )
+        chosen = _ask(
+            questionary.checkbox(
+                title, choices=choices, instruction="(space to toggle, enter to accept)"
+            )
+        )
+        result[key] = chosen
+    options = [
+        (f"{rid}:{name}", option["summary"])
+        for rid in result["stacks"] + result["drivers"]
+        for name, option in (catalog.find(rid) or {}).get("options", {}).items()
+    ]
+    if options:
+        result["options"] = _ask(
+            questionary.checkbox(
+                "Options:",
+                choices=[
+                    Choice(
+                        f"{oid:<22} {summary}", value=oid, checked=oid in result.get("options", [])
+                    )
+                    for oid, summary in options
+                ],
+            )
+        )
+    else:
+        result["options"] = []
+    if _ask(
+        questionary.confirm(
+            "Behind a corporate proxy or internal mirrors?", default=bool(result["network"])
+        )
+    ):
+        paths = _ask(
+            questionary.text("CA certificate files (PEM), comma-separated, or empty:", default="")
+        )
+        result["network"]["ca_cert_paths"] = [p.strip() for p in paths.split(",") if p.strip()]
+        for key, question in (
+            ("pip_index_url", "Python package index URL (empty for PyPI):"),
+            ("apt_mirror", "Debian mirror URL (empty for deb.debian.org):"),
+            ("artifact_mirror", "Vendor download mirror URL (empty for the vendors' sites):"),
+        ):
+            value = _ask(
+                questionary.text(
+                    question, default=result["network"].get(key, ""), validate=_check_url
+                )
+            )
+            if value:
+                result["network"][key] = value
+            else:
+                result["network"].pop(key, None)
+    _print_summary(result, catalog)
+    if not _ask(questionary.confirm("Create it?", default=True)):
+        raise UsageError("cancelled at the summary: nothing was written")
+    return result
+
+
+def _print_summary(result: Answers, catalog: Catalog) -> None:
+    record = catalog.get("python", result["python"])
+    image = record["image"] if record else "?"
+    print()
+    print(f"  {result['name']}  →  {slugify(result['name'])}/")
+    print(f"  Python   {result['python']}  ({image})")
+    print(f"  Stacks   {', '.join(result['stacks']) or 'none'}")
+    print(f"  Drivers  {', '.join(result['drivers']) or 'none'}")
+    if result.get("options"):
+        print(f"  Options  {', '.join(result['options'])}")
+    print()
