@@ -146,9 +146,10 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
         "project": slug,
         "description": answers.get("description", ""),
         "python": answers["python"],
-        "stacks": list(answers.get("stacks", [])),
-        "drivers": list(answers.get("drivers", [])),
-        "options": list(answers.get("options", [])),
+        # catalog order, so the same choices always give the same files
+        "stacks": [i for i in catalog.of("stack") if i in answers.get("stacks", [])],
+        "drivers": [i for i in catalog.of("driver") if i in answers.get("drivers", [])],
+        "options": sorted(answers.get("options", [])),
         "network": dict(answers.get("network", {})),
     }
     return result
