@@ -191,7 +191,7 @@ def catalog_command(args: argparse.Namespace) -> int:
         return 0
     from bootstrap.plan import compatible_pythons
 
-    rows = [("KIND", "ID", "NAME", "PYTHON", "SUMMARY")]
+    rows = [("KIND", "ID", "NAME", "PYTHON OR IMAGE", "SUMMARY")]
     for record_id, record in catalog.of("python").items():
         rows.append(("python", record_id, record["name"], record["image"], record["summary"]))
     for kind in ("stack", "driver"):

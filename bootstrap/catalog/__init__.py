@@ -74,9 +74,13 @@ def _validator() -> Any:
 
 def validate_record(record: Any, origin: str) -> None:
     """Refuse a record that breaks the catalog schema, naming the file and the JSON path."""
-    errors = sorted(_validator().iter_errors(record), key=lambda e: list(e.absolute_path))
+    from jsonschema.exceptions import best_match
+
+    errors = list(_validator().iter_errors(record))
     if errors:
-        error = errors[0]
+        # the deepest error names the field; "unevaluated properties" at the top is its echo
+        deepest = max(len(e.absolute_path) for e in errors)
+        error = best_match(e for e in errors if len(e.absolute_path) == deepest)
         where = "/" + "/".join(str(p) for p in error.absolute_path)
         raise UsageError(f"catalog record {origin}: {where}: {error.message}: fix the record")
 
