@@ -1,0 +1,348 @@
+"""`bootstrap build`: build the project's image on a real Docker engine, then smoke-test it.
+
+The Docker SDK talks to the engine (is it there, image details, smoke containers). The SDK's build
+API is the legacy builder, which rejects BuildKit syntax (`RUN --mount`, `COPY --chmod`) that the
+generated Dockerfile uses for its pip cache, so such Dockerfiles are built with the docker CLI
+through BuildKit; a Dockerfile without BuildKit syntax is built by the SDK itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bootstrap.errors import BootstrapError
+
+#: Proxy variables Docker treats as predefined build args: used by the build, never stored.
+PROXY_VARS = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ftp_proxy",
+    "no_proxy",
+    "all_proxy",
+)
+BUILDKIT_SYNTAX = re.compile(r"^\s*(RUN|COPY|ADD)\s+.*--(mount|chmod|link)\b", re.MULTILINE | re.I)
+STEP_PREFIX = re.compile(r"^#\d+ (\d+\.\d+ )?")
+SMOKE_TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class Check:
+    """One smoke test: a shell command in a fresh container; ``expect`` must be in its output."""
+
+    component: str
+    command: str
+    expect: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    check: Check
+    passed: bool
+    seconds: float
+    output: str
+
+
+def build_command(args: argparse.Namespace) -> int:
+    from bootstrap.answers import read_recorded, validate
+    from bootstrap.cli import existing_dir
+    from bootstrap.commands import load_catalog
+    from bootstrap.plan import make_plan
+
+    project = existing_dir(args.project_dir).resolve()
+    recorded = read_recorded(project)
+    catalog = load_catalog(args, recorded)
+    plan = make_plan(validate(recorded, catalog, origin=".devcontainer/bootstrap.json"), catalog)
+    dockerfile = project / "Dockerfile"
+    if not dockerfile.is_file():
+        raise BootstrapError(
+            f"{dockerfile}: no Dockerfile: restore it from version control or run bootstrap update"
+        )
+    tag = args.tag or f"{plan['project']}:{args.target}"
+    client = engine()
+    host_network = needs_host_network(plan.get("network", {}), os.environ)
+    started = time.monotonic()
+    print(f"Building {tag} (target {args.target}) from {project}", file=sys.stderr, flush=True)
+    if BUILDKIT_SYNTAX.search(dockerfile.read_text(encoding="utf-8")):
+        cli, command = buildkit_cli()
+        build_with_cli(cli, command, project, tag, args.target, host_network)
+    else:
+        build_with_sdk(client, project, tag, args.target, host_network)
+    image = client.images.get(tag)
+    size = image.attrs.get("Size", 0) / 1e6
+    print(
+        f"Built {tag} ({image.short_id.removeprefix('sha256:')}, {size:.0f} MB) "
+        f"in {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
+    if args.no_smoke:
+        return 0
+    checks = smoke_checks(plan)
+    workspace = project if args.target == "dev" else None
+    outcomes = [run_check(client, tag, check, workspace, host_network) for check in checks]
+    print_table(outcomes)
+    failed = [o for o in outcomes if not o.passed]
+    if failed:
+        names = ", ".join(sorted({o.check.component for o in failed}))
+        raise BootstrapError(
+            f"{len(failed)} of {len(outcomes)} smoke tests failed ({names}): see the table above"
+        )
+    return 0
+
+
+def engine() -> Any:
+    """The Docker engine through the SDK, or one line saying none is reachable."""
+    import docker
+
+    where = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except Exception:
+        raise BootstrapError(
+            f"no Docker engine reachable at {where}: start Docker (Docker Desktop, or "
+            "`sudo systemctl start docker`) or set DOCKER_HOST, then retry"
+        ) from None
+    return client
+
+
+def _docker_candidates() -> list[str]:
+    """Every docker client this user could mean: BOOTSTRAP_DOCKER alone, else all on PATH."""
+    explicit = os.environ.get("BOOTSTRAP_DOCKER")
+    if explicit:
+        return [explicit]
+    found: list[str] = []
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(folder, "docker")
+        if os.access(candidate, os.X_OK) and os.path.realpath(candidate) not in map(
+            os.path.realpath, found
+        ):
+            found.append(candidate)
+    return found
+
+
+def _quiet(command: list[str]) -> subprocess.CompletedProcess[str] | None:
+    try:
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def buildkit_cli() -> tuple[str, list[str]]:
+    """A docker client that builds with BuildKit, and the build command to use with it.
+
+    A client with the buildx plugin builds with `buildx build --load`; a client older than 23.0
+    has BuildKit built in behind DOCKER_BUILDKIT=1; a newer one without buildx has none.
+    """
+    candidates = _docker_candidates()
+    if not candidates:
+        raise BootstrapError(
+            "no docker command found: install the Docker CLI with its buildx plugin, "
+            "or set BOOTSTRAP_DOCKER to its path"
+        )
+    for cli in candidates:
+        buildx = _quiet([cli, "buildx", "version"])
+        if buildx is not None and buildx.returncode == 0:
+            return cli, [cli, "buildx", "build", "--load"]
+        version = _quiet([cli, "version", "--format", "{{.Client.Version}}"])
+        if version is None or not version.stdout.strip():
+            continue
+        match = re.match(r"(\d+)\.(\d+)", version.stdout.strip())
+        if match and (18, 9) <= (int(match[1]), int(match[2])) < (23, 0):
+            return cli, [cli, "build"]
+    raise BootstrapError(
+        f"BuildKit is missing: {candidates[0]} has no buildx plugin and this Dockerfile needs "
+        "BuildKit: install buildx (apt-get install docker-buildx, or Docker's "
+        "docker-buildx-plugin), or set BOOTSTRAP_DOCKER to a docker client that has it"
+    )
+
+
+def needs_host_network(network: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
+    """A mirror or proxy on this machine (127.0.0.1, localhost) is reachable only from the host network."""
+    urls = [network.get(k) for k in ("pip_index_url", "apt_mirror", "artifact_mirror")]
+    urls += [environ.get(name) for name in PROXY_VARS if "no_proxy" not in name.lower()]
+    return any(_is_loopback(url) for url in urls if url)
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def proxy_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    return {name: environ[name] for name in PROXY_VARS if environ.get(name)}
+
+
+def build_with_cli(
+    cli: str, command: list[str], project: Path, tag: str, target: str, host_network: bool
+) -> None:
+    """BuildKit through the docker CLI, its progress streamed line by line."""
+    argv = [*command, "--progress=plain", "--target", target, "--tag", tag]
+    for name in proxy_environment():
+        argv += ["--build-arg", name]  # the value comes from the environment, never the image
+    if host_network:
+        argv += ["--network", "host"]
+    argv.append(str(project))
+    env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+    tail: deque[str] = deque(maxlen=400)
+    with subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            tail.append(line.rstrip("\n"))
+    if process.returncode != 0:
+        raise BootstrapError(f"building {tag} failed: {failure_reason(tail)}")
+
+
+def build_with_sdk(client: Any, project: Path, tag: str, target: str, host_network: bool) -> None:
+    """The SDK's (legacy) builder, for Dockerfiles that use no BuildKit syntax."""
+    tail: deque[str] = deque(maxlen=400)
+    stream = client.api.build(
+        path=str(project),
+        tag=tag,
+        target=target,
+        rm=True,
+        decode=True,
+        buildargs=proxy_environment(),
+        network_mode="host" if host_network else None,
+    )
+    for chunk in stream:
+        if "error" in chunk:
+            tail.append(str(chunk["error"]).strip())
+            raise BootstrapError(f"building {tag} failed: {failure_reason(tail)}")
+        text = chunk.get("stream")
+        if text:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+            tail.extend(text.splitlines())
+
+
+_TELLING = (
+    re.compile(r"fetch-artifact: "),
+    re.compile(
+        r"THESE PACKAGES DO NOT MATCH THE HASHES|Could not find a version|No matching distribution|SSLError|CERTIFICATE_VERIFY_FAILED"
+    ),
+    re.compile(r"^(ERROR|E): ", re.I),
+    re.compile(r"\berror\b", re.I),
+)
+
+
+def failure_reason(lines: Iterable[str]) -> str:
+    """The one line of a failed build that says why: vendor checksum, pip, apt, then anything."""
+    clean = [STEP_PREFIX.sub("", line).strip() for line in lines]
+    clean = [line for line in clean if line and not line.startswith("------")]
+    for pattern in _TELLING:
+        hits = [line for line in clean if pattern.search(line)]
+        if hits:
+            return hits[-1][:400]
+    return clean[-1][:400] if clean else "the build failed without output"
+
+
+def smoke_checks(plan: Mapping[str, Any]) -> list[Check]:
+    """The Python version, then every chosen component's smoke commands from its record."""
+    checks = [Check("python", "python --version", f"Python {plan['python']}.")]
+    checks += [Check(item["component"], item["command"]) for item in plan.get("smoke", [])]
+    return checks
+
+
+def run_check(
+    client: Any, image: str, check: Check, workspace: Path | None, host_network: bool
+) -> Outcome:
+    """One smoke test in a fresh container, as the image's user, removed afterwards."""
+    started = time.monotonic()
+    options: dict[str, Any] = {"environment": proxy_environment()}
+    if workspace is not None:  # the dev container mounts the project like this
+        target = f"/workspaces/{workspace.name}"
+        options.update(volumes={str(workspace): {"bind": target, "mode": "ro"}}, working_dir=target)
+    if host_network:
+        options["network_mode"] = "host"
+    container = client.containers.create(image, ["/bin/sh", "-c", check.command], **options)
+    try:
+        container.start()
+        try:
+            status = container.wait(timeout=SMOKE_TIMEOUT).get("StatusCode", 1)
+        except Exception:
+            status, timed_out = 124, True
+        else:
+            timed_out = False
+        output = container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
+        if timed_out:
+            output += f"\n(timed out after {SMOKE_TIMEOUT} s)"
+    finally:
+        container.remove(force=True)
+    passed = status == 0 and (check.expect is None or check.expect in output)
+    return Outcome(check, passed, time.monotonic() - started, output)
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    """PASS/FAIL per check; failures get their output's tail underneath."""
+    width = shutil.get_terminal_size((120, 20)).columns
+    rows = [("COMPONENT", "RESULT", "TIME", "CHECK", "OUTPUT")]
+    for o in outcomes:
+        command = o.check.command if len(o.check.command) <= 48 else o.check.command[:45] + "..."
+        rows.append(
+            (
+                o.check.component,
+                "pass" if o.passed else "FAIL",
+                f"{o.seconds:.1f}s",
+                command,
+                _last_line(o.output),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    print()
+    for row in rows:
+        line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        print(line[: max(width, 80)].rstrip())
+    for o in outcomes:
+        if not o.passed:
+            print(f"\n{o.check.component}: {o.check.command}", file=sys.stderr)
+            if o.check.expect and o.check.expect not in o.output:
+                print(f"  expected {o.check.expect!r} in the output", file=sys.stderr)
+            for line in o.output.strip().splitlines()[-15:]:
+                print(f"  {line}", file=sys.stderr)
+    passed = sum(o.passed for o in outcomes)
+    print(f"\n{passed} of {len(outcomes)} smoke tests passed", flush=True)
