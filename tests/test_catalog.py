@@ -34,8 +34,23 @@ def test_builtin_record_is_valid_and_sourced(path: Path) -> None:
 def test_every_accepted_id_is_in_the_catalog() -> None:
     built = catalog.builtin()
     assert built.pythons == ["2.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
-    assert set(built.of("stack")) == {"jupyter", "pydata", "polars", "pytorch", "tensorflow", "flask"}
-    assert set(built.of("driver")) == {"oracle", "spark", "hadoop", "aws", "postgres", "mssql", "mysql"}
+    assert set(built.of("stack")) == {
+        "jupyter",
+        "pydata",
+        "polars",
+        "pytorch",
+        "tensorflow",
+        "flask",
+    }
+    assert set(built.of("driver")) == {
+        "oracle",
+        "spark",
+        "hadoop",
+        "aws",
+        "postgres",
+        "mssql",
+        "mysql",
+    }
 
 
 def test_catalog_table_and_json() -> None:
@@ -84,8 +99,21 @@ def test_organisation_catalog_adds_a_driver_end_to_end(tmp_path: Path) -> None:
     listed = run("catalog", "--catalog", org)
     assert " acme-db " in listed.stdout
     out = tmp_path / "o"
-    result = run("new", "--no-input", "--offline", "--name", "warehouse", "--python", "3.12",
-                 "--driver", "acme-db,aws", "--catalog", org, "--output-dir", out)
+    result = run(
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "warehouse",
+        "--python",
+        "3.12",
+        "--driver",
+        "acme-db,aws",
+        "--catalog",
+        org,
+        "--output-dir",
+        out,
+    )
     assert result.returncode == 0, result.stderr
     project = out / "warehouse"
     dockerfile = (project / "Dockerfile").read_text()
@@ -109,26 +137,58 @@ def test_organisation_catalog_from_the_environment_overrides_a_base_image(tmp_pa
         'sources = ["ACME platform team"]\n'
     )
     out = tmp_path / "o"
-    result = run("new", "--no-input", "--offline", "--name", "p", "--python", "3.12", "--output-dir", out,
-                 env={"BOOTSTRAP_CATALOG": str(folder)})
+    result = run(
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "p",
+        "--python",
+        "3.12",
+        "--output-dir",
+        out,
+        env={"BOOTSTRAP_CATALOG": str(folder)},
+    )
     assert result.returncode == 0, result.stderr
-    assert "ARG BASE_IMAGE=registry.acme.example/python:3.12-slim-bookworm" in (out / "p/Dockerfile").read_text()
+    assert (
+        "ARG BASE_IMAGE=registry.acme.example/python:3.12-slim-bookworm"
+        in (out / "p/Dockerfile").read_text()
+    )
 
 
 @pytest.mark.parametrize(
     ("content", "needle"),
     [
-        ('kind = "driver"\nid = "x"\nname = "X"\nsummary = "x"\n', "'sources' is a required property"),
-        ('kind = "driver"\nid = "x"\nname = "X"\nsummary = "x"\nsources = ["s"]\napt = "curl"\n', "/apt"),
-        ('kind = "driver"\nid = "x"\nname = "X"\nsummary = "x"\nsources = ["s"]\n'
-         '[[artifacts]]\nname = "a"\nbase = "https://x"\npath = "a"\ndest = "/a"\n', "/artifacts/0"),
+        (
+            'kind = "driver"\nid = "x"\nname = "X"\nsummary = "x"\n',
+            "'sources' is a required property",
+        ),
+        (
+            'kind = "driver"\nid = "x"\nname = "X"\nsummary = "x"\nsources = ["s"]\napt = "curl"\n',
+            "/apt",
+        ),
+        (
+            'kind = "driver"\nid = "x"\nname = "X"\nsummary = "x"\nsources = ["s"]\n'
+            '[[artifacts]]\nname = "a"\nbase = "https://x"\npath = "a"\ndest = "/a"\n',
+            "/artifacts/0",
+        ),
         ("kind = \n", "not valid TOML"),
     ],
 )
 def test_bad_organisation_catalog_exits_2(tmp_path: Path, content: str, needle: str) -> None:
     org = tmp_path / "bad.toml"
     org.write_text(content)
-    result = run("new", "--no-input", "--offline", "--name", "p", "--catalog", org, "--output-dir", tmp_path / "o")
+    result = run(
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "p",
+        "--catalog",
+        org,
+        "--output-dir",
+        tmp_path / "o",
+    )
     assert result.returncode == 2, result.stderr
     assert str(org) in result.stderr and needle in result.stderr
     assert result.stderr.count("\n") == 1

@@ -13,8 +13,16 @@ from helpers import all_pinned, hadolint_errors, official_errors, run, snapshot
 
 def check_project(project: Path) -> None:
     """What every generated project must be: valid for the official schemas, pinned, lint-clean."""
-    for name in ("Dockerfile", "requirements.in", "requirements.txt", ".dockerignore", ".gitattributes",
-                 "README.md", ".devcontainer/devcontainer.json", ".devcontainer/bootstrap.json"):
+    for name in (
+        "Dockerfile",
+        "requirements.in",
+        "requirements.txt",
+        ".dockerignore",
+        ".gitattributes",
+        "README.md",
+        ".devcontainer/devcontainer.json",
+        ".devcontainer/bootstrap.json",
+    ):
         assert (project / name).is_file(), name
     assert official_errors(project / ".devcontainer" / "devcontainer.json") == []
     assert all_pinned(project / "requirements.txt") == []
@@ -36,15 +44,37 @@ def test_defaults_make_a_working_project(new_project) -> None:
     gitattributes = (project / ".gitattributes").read_text()
     assert "Dockerfile text eol=lf" in gitattributes and "*.sh text eol=lf" in gitattributes
     readme = (project / "README.md").read_text()
-    assert "Reopen in Container" in readme and "docker build" in readme and "requirements.in" in readme
+    assert (
+        "Reopen in Container" in readme and "docker build" in readme and "requirements.in" in readme
+    )
 
 
 def test_every_flag_reaches_the_project(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run(
-        "new", "--no-input", "--offline", "--name", "Sales Forecast", "--description", "Weekly sales",
-        "--python", "3.11", "--stack", "pydata", "--stack", "jupyter,polars", "--driver", "spark,aws",
-        "--driver", "postgres", "--option", "oracle:jdbc", "--driver", "oracle", "--output-dir", str(out),
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "Sales Forecast",
+        "--description",
+        "Weekly sales",
+        "--python",
+        "3.11",
+        "--stack",
+        "pydata",
+        "--stack",
+        "jupyter,polars",
+        "--driver",
+        "spark,aws",
+        "--driver",
+        "postgres",
+        "--option",
+        "oracle:jdbc",
+        "--driver",
+        "oracle",
+        "--output-dir",
+        str(out),
     )
     assert result.returncode == 0, result.stderr
     project = out / "sales-forecast"
@@ -57,7 +87,14 @@ def test_every_flag_reaches_the_project(tmp_path: Path) -> None:
     assert recorded["drivers"] == ["spark", "aws", "oracle", "postgres"]
     assert recorded["options"] == ["oracle:jdbc"]
     requirements = (project / "requirements.in").read_text()
-    for pin in ("pyspark==4.2.1", "polars==2.1.0", "boto3==", "oracledb==", "JayDeBeApi==", "psycopg[binary]=="):
+    for pin in (
+        "pyspark==4.2.1",
+        "polars==2.1.0",
+        "boto3==",
+        "oracledb==",
+        "JayDeBeApi==",
+        "psycopg[binary]==",
+    ):
         assert pin in requirements
     dockerfile = (project / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in dockerfile
@@ -85,13 +122,22 @@ def test_output_dir_defaults_to_the_current_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", ["yaml", "json"])
 def test_answers_file(tmp_path: Path, suffix: str) -> None:
-    answers = {"name": "from-file", "python": "3.13", "stacks": ["pydata", "polars"], "drivers": ["aws"]}
+    answers = {
+        "name": "from-file",
+        "python": "3.13",
+        "stacks": ["pydata", "polars"],
+        "drivers": ["aws"],
+    }
     path = tmp_path / f"answers.{suffix}"
     if suffix == "json":
         path.write_text(json.dumps(answers))
     else:
-        path.write_text("name: from-file\npython: '3.13'\nstacks: [pydata, polars]\ndrivers:\n  - aws\n")
-    result = run("new", "--no-input", "--offline", "--answers", path, "--output-dir", tmp_path / "o")
+        path.write_text(
+            "name: from-file\npython: '3.13'\nstacks: [pydata, polars]\ndrivers:\n  - aws\n"
+        )
+    result = run(
+        "new", "--no-input", "--offline", "--answers", path, "--output-dir", tmp_path / "o"
+    )
     assert result.returncode == 0, result.stderr
     project = tmp_path / "o" / "from-file"
     check_project(project)
@@ -103,16 +149,35 @@ def test_answers_file(tmp_path: Path, suffix: str) -> None:
 def test_flags_override_the_answers_file(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text("name: first\npython: '3.13'\n")
-    result = run("new", "--no-input", "--offline", "--answers", path, "--python", "3.11",
-                 "--output-dir", tmp_path / "o")
+    result = run(
+        "new",
+        "--no-input",
+        "--offline",
+        "--answers",
+        path,
+        "--python",
+        "3.11",
+        "--output-dir",
+        tmp_path / "o",
+    )
     assert result.returncode == 0, result.stderr
-    assert json.loads((tmp_path / "o/first/.devcontainer/bootstrap.json").read_text())["python"] == "3.11"
+    assert (
+        json.loads((tmp_path / "o/first/.devcontainer/bootstrap.json").read_text())["python"]
+        == "3.11"
+    )
 
 
 def test_recorded_answers_recreate_the_same_project(tmp_path: Path, new_project) -> None:
     first = new_project("--python", "3.10", "--driver", "mysql")
-    result = run("new", "--no-input", "--offline", "--answers", first / ".devcontainer/bootstrap.json",
-                 "--output-dir", tmp_path / "again")
+    result = run(
+        "new",
+        "--no-input",
+        "--offline",
+        "--answers",
+        first / ".devcontainer/bootstrap.json",
+        "--output-dir",
+        tmp_path / "again",
+    )
     assert result.returncode == 0, result.stderr
     assert snapshot(tmp_path / "again" / "demo") == snapshot(first)
 
@@ -136,8 +201,12 @@ def test_no_tty_without_no_input_is_refused(tmp_path: Path) -> None:
         (["--stack", "pytorch", "--option", "pytorch:tpu"], "no option 'tpu'"),
     ],
 )
-def test_unknown_ids_and_refused_combinations_exit_2(tmp_path: Path, flags: list[str], needle: str) -> None:
-    result = run("new", "--no-input", "--offline", "--name", "x", "--output-dir", tmp_path / "o", *flags)
+def test_unknown_ids_and_refused_combinations_exit_2(
+    tmp_path: Path, flags: list[str], needle: str
+) -> None:
+    result = run(
+        "new", "--no-input", "--offline", "--name", "x", "--output-dir", tmp_path / "o", *flags
+    )
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
@@ -155,7 +224,16 @@ def test_existing_project_is_not_overwritten_without_force(tmp_path: Path, new_p
     assert "--force" in result.stderr
     assert snapshot(project) == before
 
-    result = run("new", "--no-input", "--offline", "--name", "demo", "--output-dir", project.parent, "--force")
+    result = run(
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "demo",
+        "--output-dir",
+        project.parent,
+        "--force",
+    )
     assert result.returncode == 0, result.stderr
     assert (project / "notes.txt").read_text() == "mine", "--force replaces bootstrap's files only"
     assert "FROM ${BASE_IMAGE}" in (project / "Dockerfile").read_text()
@@ -168,8 +246,19 @@ def test_failed_validation_leaves_nothing(tmp_path: Path) -> None:
         'sources = ["test"]\npip = ["requests>=2"]\n'
     )
     out = tmp_path / "o"
-    result = run("new", "--no-input", "--offline", "--name", "x", "--stack", "broken",
-                 "--catalog", catalog, "--output-dir", out)
+    result = run(
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "x",
+        "--stack",
+        "broken",
+        "--catalog",
+        catalog,
+        "--output-dir",
+        out,
+    )
     assert result.returncode == 1
     assert "requirements.txt" in result.stderr and "not pinned" in result.stderr
     assert not out.exists() or list(out.iterdir()) == []

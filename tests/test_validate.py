@@ -19,14 +19,22 @@ def test_valid_project_passes(new_project) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace('"forwardPorts": [8888]', '"forwardPorts": "8888"'),
-         r"devcontainer\.json: \$\.forwardPorts: .*rule: type"),
-        (lambda t: t.replace('"remoteUser": "app",', '"remoteUser": 7,'),
-         r"devcontainer\.json: \$\.remoteUser: .*rule: type"),
-        (lambda t: t.replace('"memory": "4gb"', '"memory": "lots"'),
-         r"devcontainer\.json: \$\.hostRequirements\.memory: .*rule: pattern"),
-        (lambda t: t.replace('"dockerfile": "../Dockerfile"', '"dockerfile": "../Missing"'),
-         r"\$\.build\.dockerfile: \.\./Missing does not exist"),
+        (
+            lambda t: t.replace('"forwardPorts": [8888]', '"forwardPorts": "8888"'),
+            r"devcontainer\.json: \$\.forwardPorts: .*rule: type",
+        ),
+        (
+            lambda t: t.replace('"remoteUser": "app",', '"remoteUser": 7,'),
+            r"devcontainer\.json: \$\.remoteUser: .*rule: type",
+        ),
+        (
+            lambda t: t.replace('"memory": "4gb"', '"memory": "lots"'),
+            r"devcontainer\.json: \$\.hostRequirements\.memory: .*rule: pattern",
+        ),
+        (
+            lambda t: t.replace('"dockerfile": "../Dockerfile"', '"dockerfile": "../Missing"'),
+            r"\$\.build\.dockerfile: \.\./Missing does not exist",
+        ),
         (lambda t: t.replace("{", "{{", 1), r"devcontainer\.json: not valid JSONC"),
     ],
 )
@@ -43,7 +51,9 @@ def test_broken_devcontainer_json_is_reported(new_project, edit, expected: str) 
 def test_jsonc_comments_and_trailing_commas_are_accepted(new_project) -> None:
     project = new_project()
     path = project / ".devcontainer/devcontainer.json"
-    text = path.read_text().replace('"waitFor": "postCreateCommand",', '"waitFor": "postCreateCommand", // why\n')
+    text = path.read_text().replace(
+        '"waitFor": "postCreateCommand",', '"waitFor": "postCreateCommand", // why\n'
+    )
     path.write_text(text.rstrip().rstrip("}").rstrip() + ",\n}\n")
     result = run("validate", project)
     assert result.returncode == 0, result.stderr
@@ -55,13 +65,18 @@ def test_unpinned_requirement_is_reported(new_project) -> None:
         f.write("requests>=2\n")
     result = run("validate", project)
     assert result.returncode == 1
-    assert "requirements.txt: line" in result.stderr and "'requests>=2' is not pinned with ==" in result.stderr
+    assert (
+        "requirements.txt: line" in result.stderr
+        and "'requests>=2' is not pinned with ==" in result.stderr
+    )
 
 
 def test_dockerfile_problems_are_reported(new_project) -> None:
     project = new_project()
     dockerfile = project / "Dockerfile"
-    dockerfile.write_text(dockerfile.read_text().replace("FROM ${BASE_IMAGE} AS base", "FROM ${NOPE} AS base"))
+    dockerfile.write_text(
+        dockerfile.read_text().replace("FROM ${BASE_IMAGE} AS base", "FROM ${NOPE} AS base")
+    )
     result = run("validate", project)
     assert result.returncode == 1
     assert "FROM ${NOPE} resolves to nothing" in result.stderr

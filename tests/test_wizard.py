@@ -11,13 +11,32 @@ import pexpect
 
 from helpers import all_pinned, hadolint_errors, official_errors
 
-QUESTIONS = ["Project name", "description", "Python version", "Data-science stack", "External drivers"]
+QUESTIONS = [
+    "Project name",
+    "description",
+    "Python version",
+    "Data-science stack",
+    "External drivers",
+]
 
 
 def spawn(*args: str, cwd: Path | None = None) -> pexpect.spawn:
-    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120", "LINES": "40"}
-    child = pexpect.spawn(sys.executable, ["-m", "bootstrap", *args], cwd=cwd, env=env,
-                          encoding="utf-8", dimensions=(40, 120), timeout=60)
+    env = {
+        **os.environ,
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "COLUMNS": "120",
+        "LINES": "40",
+    }
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bootstrap", *args],
+        cwd=cwd,
+        env=env,
+        encoding="utf-8",
+        dimensions=(40, 120),
+        timeout=60,
+    )
     return child
 
 
@@ -100,7 +119,9 @@ def test_no_at_the_summary_writes_nothing(tmp_path: Path) -> None:
 
 def test_corporate_network_questions(tmp_path: Path) -> None:
     ca = tmp_path / "corp.pem"
-    ca.write_text(Path(os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")).read_text())
+    ca.write_text(
+        Path(os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")).read_text()
+    )
     out = tmp_path / "o"
     child = spawn("new", "--offline", "--output-dir", str(out))
     for question in QUESTIONS:
