@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import all_pinned, hadolint_errors, official_errors, run
 
 from bootstrap import catalog as catalog_mod
 from bootstrap.answers import validate
 from bootstrap.errors import UsageError
 from bootstrap.pipeline import generate
 from bootstrap.plan import make_plan, refusal
-from helpers import all_pinned, hadolint_errors, official_errors, run
 
 CATALOG = catalog_mod.builtin()
 COMPONENTS = [(kind, rid) for kind in ("stack", "driver") for rid in CATALOG.of(kind)]
@@ -48,7 +48,7 @@ def test_every_single_component(tmp_path: Path, python: str, kind: str, componen
     stacks = [component] if kind == "stack" else []
     drivers = [component] if kind == "driver" else []
     if refusal(CATALOG, python, record, {component}):
-        with pytest.raises(UsageError, match="choose Python|drop"):
+        with pytest.raises(UsageError, match=r"choose Python|drop"):
             make_plan(_answers(python, stacks, drivers), CATALOG)
         return
     options = [f"{component}:{name}" for name in record.get("options", {})]

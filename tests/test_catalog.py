@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import hadolint_errors, official_errors, run
 
 from bootstrap import catalog
-from helpers import hadolint_errors, official_errors, run
 
 if sys.version_info >= (3, 11):
     import tomllib

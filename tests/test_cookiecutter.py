@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO, all_pinned, hadolint_errors, official_errors
 
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]

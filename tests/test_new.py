@@ -7,7 +7,6 @@ from pathlib import Path
 
 import json5
 import pytest
-
 from helpers import all_pinned, hadolint_errors, official_errors, run, snapshot
 
 

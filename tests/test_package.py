@@ -7,10 +7,10 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from helpers import run
 
 import bootstrap
 from bootstrap.render import TEMPLATE_DIR
-from helpers import run
 
 
 @pytest.mark.skipif(

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pexpect
-
 from helpers import all_pinned, hadolint_errors, official_errors
 
 QUESTIONS = [
