@@ -18,6 +18,8 @@ from bootstrap.errors import UsageError
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "answers.schema.json"
 RECORD_PATH = Path(".devcontainer") / "bootstrap.json"
 KEYS = ("name", "description", "python", "stacks", "drivers", "options", "network")
+#: Keys `bootstrap init` adds: the project's own requirements and where its files went.
+INIT_KEYS = ("requirements", "layout")
 
 Answers = dict[str, Any]
 
@@ -29,6 +31,8 @@ _FIXES = {
     "pip_index_url": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
     "apt_mirror": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
     "artifact_mirror": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
+    "requirements": "use one PEP 508 requirement per item, e.g. requests or requests==2.32.3",
+    "layout": "leave it as bootstrap init wrote it",
 }
 
 
@@ -113,7 +117,8 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
     for key in ("stacks", "drivers", "options"):
         if isinstance(answers.get(key), str):
             answers[key] = split_ids([answers[key]])
-    unknown = [k for k in answers if k not in (*KEYS, "project", "bootstrap_version", "catalogs")]
+    allowed = (*KEYS, *INIT_KEYS, "project", "bootstrap_version", "catalogs")
+    unknown = [k for k in answers if k not in allowed]
     if unknown:
         raise UsageError(f"{origin}: unknown key {unknown[0]!r}: use only {', '.join(KEYS)}")
     if isinstance(answers.get("python"), (int, float)):
@@ -152,7 +157,25 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
         "options": sorted(answers.get("options", [])),
         "network": dict(answers.get("network", {})),
     }
+    if answers.get("requirements"):
+        result["requirements"] = _requirements(answers["requirements"], origin)
+    if answers.get("layout"):
+        result["layout"] = dict(answers["layout"])
     return result
+
+
+def _requirements(lines: list[str], origin: str) -> list[str]:
+    """Each item one PEP 508 requirement: requirements.in gets them line by line."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    for line in lines:
+        try:
+            Requirement(line)
+        except InvalidRequirement:
+            raise UsageError(
+                f"{origin}: requirements {line!r} is not a valid requirement: {_FIXES['requirements']}"
+            ) from None
+    return list(lines)
 
 
 def _reason(error: Any) -> str:

@@ -180,43 +180,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BootstrapError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:
+        # a file that vanished or cannot be read mid-command: one line, not a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(
+            f"error: {where}{error.strerror or error}: check the path and its permissions",
+            file=sys.stderr,
+        )
+        return 1
+
+
+# command → (module, function): each module is imported only when its command runs
+COMMANDS = {
+    "new": ("bootstrap.commands", "new_command"),
+    "init": ("bootstrap.init", "init_command"),
+    "validate": ("bootstrap.commands", "validate_command"),
+    "catalog": ("bootstrap.commands", "catalog_command"),
+    "lock": ("bootstrap.commands", "lock_command"),
+    "add": ("bootstrap.commands", "add_command"),
+    "build": ("bootstrap.build", "build_command"),
+    "update": ("bootstrap.update", "update_command"),
+    "doctor": ("bootstrap.doctor", "doctor_command"),
+}
 
 
 def _dispatch(args: argparse.Namespace) -> int | None:
-    command = args.command
-    if command == "catalog":
-        from bootstrap.commands import catalog_command
+    from importlib import import_module
 
-        return catalog_command(args)
-    if command == "validate":
-        from bootstrap.commands import validate_command
-
-        return validate_command(args)
-    if command == "new":
-        from bootstrap.commands import new_command
-
-        return new_command(args)
-    if command == "init":
-        from bootstrap.init import init_command
-
-        return init_command(args)
-    if command in ("lock", "add"):
-        from bootstrap.commands import add_command, lock_command
-
-        return lock_command(args) if command == "lock" else add_command(args)
-    if command == "build":
-        from bootstrap.build import build_command
-
-        return build_command(args)
-    if command == "update":
-        from bootstrap.update import update_command
-
-        return update_command(args)
-    if command == "doctor":
-        from bootstrap.doctor import doctor_command
-
-        return doctor_command(args)
-    raise UsageError(f"unknown command {command!r}: see bootstrap --help")
+    module, function = COMMANDS[args.command]
+    return getattr(import_module(module), function)(args)
 
 
 def existing_dir(value: str, what: str = "project folder") -> Path:

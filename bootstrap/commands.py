@@ -252,7 +252,9 @@ def add_command(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"package {package!r} is not a valid requirement: use NAME or NAME==VERSION"
             ) from None
-    path = project / "requirements.in"
+    from bootstrap.layout import requirements_dir
+
+    path = requirements_dir(project) / "requirements.in"
     before = path.read_text(encoding="utf-8") if path.exists() else ""
     lines = before.rstrip("\n") + "\n" + "".join(p + "\n" for p in args.packages)
     path.write_text(lines.lstrip("\n"), encoding="utf-8")

@@ -127,6 +127,9 @@ def lock_project(
     upgrade: bool = False,
     upgrade_packages: tuple[str, ...] = (),
 ) -> LockResult:
+    from bootstrap.layout import requirements_dir
+
+    project = requirements_dir(project)  # the root, or .devcontainer/ in an adopted project
     start = time.monotonic()
     url = index_url(index)
     if python.startswith("2."):

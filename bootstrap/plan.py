@@ -289,7 +289,78 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         build_args=sorted({a["sha256_arg"] for a in plan["artifacts"] if a.get("sha256_arg")}),
     )
     plan["apt"] = sorted(plan["apt"])
+    plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
+    plan["layout"] = layout(answers)
+    plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]
     return plan
+
+
+def merge_requirements(catalog_lines: list[str], own: list[str]) -> list[str]:
+    """The catalog's pins plus the project's own requirements (bootstrap init).
+
+    One line per package: the project's line replaces the catalog's when it carries a version
+    of its own, so the user's pins are kept; a bare name defers to the catalog's tested pin.
+    """
+    lines = list(catalog_lines)
+    for line in own:
+        name = _requirement_name(line)
+        current = [i for i, p in enumerate(lines) if _requirement_name(p) == name]
+        if current and not _has_version(line):
+            continue
+        lines = [p for p in lines if _requirement_name(p) != name]
+        lines.append(line)
+    return lines
+
+
+def _has_version(line: str) -> bool:
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        return True
+    return bool(requirement.specifier) or bool(requirement.url)
+
+
+def is_pinned(line: str) -> bool:
+    """``name==version`` (extras and markers allowed): a line the offline lock may keep."""
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        return False
+    specs = list(requirement.specifier)
+    return (
+        not requirement.url
+        and len(specs) == 1
+        and specs[0].operator == "=="
+        and "*" not in specs[0].version
+    )
+
+
+def layout(answers: Mapping[str, Any]) -> dict[str, str]:
+    """Where bootstrap's Dockerfile and requirements go, as paths the template writes."""
+    chosen = answers.get("layout", {})
+    dockerfile = chosen.get("dockerfile", "Dockerfile")
+    moved = dockerfile.startswith(".devcontainer/")
+    requirements_in = chosen.get("requirements", "requirements.in")
+    folder = requirements_in.rpartition("/")[0]
+    return {
+        "dockerfile": dockerfile,
+        # devcontainer.json names the Dockerfile relative to .devcontainer/
+        "dockerfile_ref": "Dockerfile" if moved else "../Dockerfile",
+        "requirements_in": requirements_in,
+        "requirements_txt": f"{folder}/requirements.txt" if folder else "requirements.txt",
+    }
+
+
+def why_not(catalog: Catalog, answers: Mapping[str, Any], candidate: str) -> str | None:
+    """The reason a wizard choice is disabled given earlier answers, or None when it fits."""
+    record = catalog.find(candidate)
+    if record is None:
+        return "not in the catalog"
+    chosen = set(answers.get("stacks", [])) | set(answers.get("drivers", [])) | {candidate}
+    reason = refusal(catalog, answers["python"], record, chosen)
+    if reason is None:
+        return None
+    return reason.split(": ", 1)[-1] if ": " in reason else reason
 
 
 def why_not(catalog: Catalog, answers: Mapping[str, Any], candidate: str) -> str | None:

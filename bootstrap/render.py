@@ -29,6 +29,9 @@ def context(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> di
         "drivers": ",".join(answers.get("drivers", [])),
         "options": ",".join(answers.get("options", [])),
         "_network": json.dumps(answers.get("network", {}), sort_keys=True),
+        "_init": json.dumps(
+            {k: answers[k] for k in ("requirements", "layout") if answers.get(k)}, sort_keys=True
+        ),
         "_catalogs": os.pathsep.join(str(Path(c).resolve()) for c in catalogs or []),
         "_bootstrap_version": __version__,
     }
@@ -82,3 +85,30 @@ def finish_project(project: Path, cookiecutter_context: Mapping[str, Any]) -> No
         target.write_text(file["content"], encoding="utf-8", newline="\n")
     if not plan["artifacts"]:
         (project / ".devcontainer" / "fetch-artifact").unlink(missing_ok=True)
+    _arrange(project, plan["layout"])
+
+
+def _arrange(project: Path, layout: Mapping[str, str]) -> None:
+    """Move the Dockerfile and requirements where `bootstrap init` put them (beside the user's own).
+
+    A moved Dockerfile takes its ignore file along as ``<Dockerfile>.dockerignore``, which BuildKit
+    reads instead of the context's .dockerignore.
+    """
+    moves = []
+    if layout["dockerfile"] != "Dockerfile":
+        moves += [
+            ("Dockerfile", layout["dockerfile"]),
+            (".dockerignore", layout["dockerfile"] + ".dockerignore"),
+        ]
+    if layout["requirements_in"] != "requirements.in":
+        moves += [
+            ("requirements.in", layout["requirements_in"]),
+            ("requirements.txt", layout["requirements_txt"]),
+        ]
+    for source, target in moves:
+        if (project / source).exists():
+            (project / target).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(project / source, project / target)
+    from bootstrap.update import write_base
+
+    write_base(project)  # what bootstrap wrote: the base `bootstrap update` merges against

@@ -22,7 +22,9 @@ def answers_from_context(context: Any) -> dict[str, Any]:
     from bootstrap.answers import split_ids
 
     network = context.get("_network") or "{}"
+    extra = context.get("_init") or "{}"  # bootstrap init: own requirements, moved files
     return {
+        **(json.loads(extra) if isinstance(extra, str) else dict(extra)),
         "name": str(context["name"]),
         "description": str(context.get("description", "")),
         "python": str(context["python"]),

@@ -76,7 +76,9 @@ def check_devcontainer(project: Path, report: Report) -> None:
 
 
 def check_requirements(project: Path, report: Report) -> None:
-    path = project / "requirements.txt"
+    from bootstrap.layout import requirements_dir
+
+    path = requirements_dir(project) / "requirements.txt"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -136,7 +138,9 @@ def lint_dockerfile(path: Path) -> list[dict[str, Any]]:
 def check_dockerfile(project: Path, catalog: Catalog, report: Report, *, lint: bool = True) -> None:
     from dockerfile_parse import DockerfileParser
 
-    path = project / "Dockerfile"
+    from bootstrap.layout import dockerfile_path
+
+    path = dockerfile_path(project)
     if not path.is_file():
         report.problems.append("Dockerfile: missing: run bootstrap update to restore it")
         return
