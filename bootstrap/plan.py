@@ -361,15 +361,3 @@ def why_not(catalog: Catalog, answers: Mapping[str, Any], candidate: str) -> str
     if reason is None:
         return None
     return reason.split(": ", 1)[-1] if ": " in reason else reason
-
-
-def why_not(catalog: Catalog, answers: Mapping[str, Any], candidate: str) -> str | None:
-    """The reason a wizard choice is disabled given earlier answers, or None when it fits."""
-    record = catalog.find(candidate)
-    if record is None:
-        return "not in the catalog"
-    chosen = set(answers.get("stacks", [])) | set(answers.get("drivers", [])) | {candidate}
-    reason = refusal(catalog, answers["python"], record, chosen)
-    if reason is None:
-        return None
-    return reason.split(": ", 1)[-1] if ": " in reason else reason
