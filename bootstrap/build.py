@@ -70,7 +70,7 @@ def build_command(args: argparse.Namespace) -> int:
     recorded = read_recorded(project)
     catalog = load_catalog(args, recorded)
     plan = make_plan(validate(recorded, catalog, origin=".devcontainer/bootstrap.json"), catalog)
-    dockerfile = project / "Dockerfile"
+    dockerfile = project / plan.get("layout", {}).get("dockerfile", "Dockerfile")
     if not dockerfile.is_file():
         raise BootstrapError(
             f"{dockerfile}: no Dockerfile: restore it from version control or run bootstrap update"
@@ -82,9 +82,9 @@ def build_command(args: argparse.Namespace) -> int:
     print(f"Building {tag} (target {args.target}) from {project}", file=sys.stderr, flush=True)
     if BUILDKIT_SYNTAX.search(dockerfile.read_text(encoding="utf-8")):
         cli, command = buildkit_cli()
-        build_with_cli(cli, command, project, tag, args.target, host_network)
+        build_with_cli(cli, command, project, dockerfile, tag, args.target, host_network)
     else:
-        build_with_sdk(client, project, tag, args.target, host_network)
+        build_with_sdk(client, project, dockerfile, tag, args.target, host_network)
     image = client.images.get(tag)
     size = image.attrs.get("Size", 0) / 1e6
     print(
@@ -203,10 +203,17 @@ def proxy_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]
 
 
 def build_with_cli(
-    cli: str, command: list[str], project: Path, tag: str, target: str, host_network: bool
+    cli: str,
+    command: list[str],
+    project: Path,
+    dockerfile: Path,
+    tag: str,
+    target: str,
+    host_network: bool,
 ) -> None:
     """BuildKit through the docker CLI, its progress streamed line by line."""
-    argv = [*command, "--progress=plain", "--target", target, "--tag", tag]
+    argv = [*command, "--progress=plain", "--file", str(dockerfile), "--target", target]
+    argv += ["--tag", tag]
     for name in proxy_environment():
         argv += ["--build-arg", name]  # the value comes from the environment, never the image
     if host_network:
@@ -232,11 +239,14 @@ def build_with_cli(
         raise BootstrapError(f"building {tag} failed: {failure_reason(tail)}")
 
 
-def build_with_sdk(client: Any, project: Path, tag: str, target: str, host_network: bool) -> None:
+def build_with_sdk(
+    client: Any, project: Path, dockerfile: Path, tag: str, target: str, host_network: bool
+) -> None:
     """The SDK's (legacy) builder, for Dockerfiles that use no BuildKit syntax."""
     tail: deque[str] = deque(maxlen=400)
     stream = client.api.build(
         path=str(project),
+        dockerfile=str(dockerfile.relative_to(project)),
         tag=tag,
         target=target,
         rm=True,

@@ -1,0 +1,205 @@
+"""`bootstrap build` where things are missing, and the generated Dockerfile's quality rules."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers import hadolint_errors, run, snapshot
+
+SHAPES = {
+    "py311": ("3.11", "jupyter,pydata", "spark,aws,oracle,postgres"),
+    "py313": ("3.13", "pydata,polars", ""),
+    "py27": ("2.7", "pydata", ""),
+    "flask": ("3.12", "flask", "hadoop"),
+}
+
+
+def _make(new_project: Callable[..., Path], shape: str, *extra: str) -> Path:
+    python, stacks, drivers = SHAPES[shape]
+    args = ["--python", python, *extra]
+    if stacks:
+        args += ["--stack", stacks]
+    if drivers:
+        args += ["--driver", drivers]
+    return new_project(*args)
+
+
+def test_no_engine_is_one_line_and_exit_1(new_project: Callable[..., Path], tmp_path: Path) -> None:
+    project = _make(new_project, "py313")
+    dead = tmp_path / "dead.sock"
+    result = run("build", project, env={"DOCKER_HOST": f"unix://{dead}"})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: no Docker engine reachable at unix://{dead}: start Docker")
+
+
+def test_not_a_project_is_exit_2(tmp_path: Path) -> None:
+    result = run("build", tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "bootstrap.json" in result.stderr
+
+
+@pytest.mark.parametrize("problem", ["missing", "folder", "not-pem"])
+def test_bad_ca_cert_is_exit_2_and_writes_nothing(tmp_path: Path, problem: str) -> None:
+    path = tmp_path / "corp-ca.pem"
+    if problem == "folder":
+        path.mkdir()
+    elif problem == "not-pem":
+        path.write_text("hello\n")
+    out = tmp_path / "out"
+    result = run("new", "--no-input", "--name", "demo", "--output-dir", out, "--ca-cert", path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --ca-cert {path}: "), result.stderr
+    assert snapshot(out) == {}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_ca_cert_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "corp-ca.pem"
+    path.write_text("-----BEGIN CERTIFICATE-----\n")
+    path.chmod(0)
+    result = run("new", "--no-input", "--name", "demo", "--output-dir", tmp_path, "--ca-cert", path)
+    assert result.returncode == 2
+    assert "cannot be read" in result.stderr
+
+
+def _fake_docker(folder: Path, version: str) -> Path:
+    """A docker client of the given version without the buildx plugin."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "docker"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = buildx ]; then echo "docker: unknown command: docker buildx" >&2; exit 1; fi\n'
+        f'if [ "$1" = version ]; then echo {version}; exit 0; fi\n'
+        "exit 1\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def test_buildkit_missing_is_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    from bootstrap import build
+    from bootstrap.errors import BootstrapError
+
+    fake = _fake_docker(tmp_path / "bin", "28.1.1")
+    old = os.environ.get("BOOTSTRAP_DOCKER")
+    os.environ["BOOTSTRAP_DOCKER"] = str(fake)
+    try:
+        with pytest.raises(BootstrapError) as caught:
+            build.buildkit_cli()
+    finally:
+        if old is None:
+            del os.environ["BOOTSTRAP_DOCKER"]
+        else:
+            os.environ["BOOTSTRAP_DOCKER"] = old
+    message = caught.value.message
+    assert "\n" not in message
+    assert message.startswith(f"BuildKit is missing: {fake} has no buildx plugin")
+    assert "install buildx" in message
+
+
+@pytest.mark.docker
+def test_buildkit_missing_through_the_cli(new_project: Callable[..., Path], tmp_path: Path) -> None:
+    """With an engine but a client without BuildKit: exit 1, one line, nothing built."""
+    if subprocess.run(["/usr/bin/docker", "info"], capture_output=True).returncode != 0:
+        pytest.fail("no Docker engine: run .ci/docker.sh")
+    project = _make(new_project, "py313")
+    fake = _fake_docker(tmp_path / "bin", "28.1.1")
+    result = run("build", project, env={"BOOTSTRAP_DOCKER": str(fake)})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: BuildKit is missing: ")
+
+
+def test_old_clients_have_buildkit_built_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bootstrap import build
+
+    fake = _fake_docker(tmp_path / "bin", "20.10.24+dfsg1")
+    monkeypatch.setenv("BOOTSTRAP_DOCKER", str(fake))
+    assert build.buildkit_cli() == (str(fake), [str(fake), "build"])
+
+
+def test_failure_reason_names_the_tampered_file() -> None:
+    from bootstrap.build import failure_reason
+
+    lines = [
+        "#9 [base 4/8] RUN fetch-artifact ojdbc11.jar ...",
+        "#9 0.212 fetch-artifact: checksum mismatch for ojdbc11.jar from http://m/x: expected sha256 aa, got bb",
+        "#9 ERROR: executor failed running [/bin/bash -o pipefail -c fetch-artifact]: exit code: 1",
+        "------",
+        "executor failed running [/bin/bash -o pipefail -c fetch-artifact]: exit code: 1",
+    ]
+    assert failure_reason(lines).startswith("fetch-artifact: checksum mismatch for ojdbc11.jar")
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:8080/simple", True),
+        ("http://localhost:3128", True),
+        ("http://[::1]:3128", True),
+        ("127.0.0.1:3128", True),
+        ("https://artifacts.example.com", False),
+        ("http://10.0.0.5:3128", False),
+    ],
+)
+def test_loopback_mirrors_and_proxies_use_the_host_network(url: str, loopback: bool) -> None:
+    from bootstrap.build import needs_host_network
+
+    assert needs_host_network({"artifact_mirror": url}, {}) is loopback
+    assert needs_host_network({}, {"HTTPS_PROXY": url}) is loopback
+    assert needs_host_network({}, {"NO_PROXY": "localhost,127.0.0.1"}) is False
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_dockerfile_quality(new_project: Callable[..., Path], shape: str) -> None:
+    project = _make(
+        new_project,
+        shape,
+        "--ca-cert",
+        os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
+    )
+    text = (project / "Dockerfile").read_text()
+    lines = text.splitlines()
+    assert hadolint_errors(project / "Dockerfile") == []
+    assert not any(line.startswith("# syntax=") for line in lines)
+    # every hadolint ignore is justified by a comment right above it, naming the rule
+    for index, line in enumerate(lines):
+        match = re.match(r"# hadolint ignore=(\S+)", line)
+        if match:
+            above = lines[index - 1]
+            assert above.startswith("#") and match[1] in "\n".join(lines[index - 3 : index]), line
+    # base image overridable; stages dev and runtime; runtime last; a non-root user with UID args
+    assert re.search(r"^ARG BASE_IMAGE=\S+", text, re.M)
+    assert "FROM ${BASE_IMAGE} AS base" in text
+    stages = re.findall(r"^FROM \S+ AS (\w+)", text, re.M)
+    assert stages[-1] == "runtime" and "dev" in stages
+    assert "ARG USER_UID=" in text and "ARG USER_GID=" in text
+    assert re.search(r"^USER app$", text, re.M)
+    # apt lists removed in every RUN that updates them; the pip cache never in a layer
+    for run_step in re.split(r"^RUN ", text, flags=re.M)[1:]:
+        if "apt-get update" in run_step:
+            assert "rm -rf /var/lib/apt/lists/*" in run_step, run_step
+        if "pip install" in run_step:
+            assert "--mount=type=cache,target=/root/.cache/pip" in run_step or (
+                "--no-cache-dir" in run_step
+            ), run_step
+    # dependencies before source: requirements are installed before the project is copied
+    assert text.index("pip install") < text.index("COPY --chown=app:app . /app")
+    # every vendor download is checked against a checksum
+    for line in lines:
+        if line.startswith("RUN fetch-artifact "):
+            assert re.search(r" (sha256|sha512):([0-9a-f]{64,128}|\"?\$)", line), line
+    # proxies are never written into the image
+    assert "PROXY" not in "\n".join(ln for ln in lines if ln.startswith(("ENV", "ARG")))
