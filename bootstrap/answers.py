@@ -33,6 +33,7 @@ _FIXES = {
     "artifact_mirror": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
     "requirements": "use one PEP 508 requirement per item, e.g. requests or requests==2.32.3",
     "layout": "leave it as bootstrap init wrote it",
+    "github_repo": "pass OWNER/REPO as in https://github.com/OWNER/REPO",
 }
 
 
@@ -117,7 +118,7 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
     for key in ("stacks", "drivers", "options"):
         if isinstance(answers.get(key), str):
             answers[key] = split_ids([answers[key]])
-    allowed = (*KEYS, *INIT_KEYS, "project", "bootstrap_version", "catalogs")
+    allowed = (*KEYS, *INIT_KEYS, "github_repo", "project", "bootstrap_version", "catalogs")
     unknown = [k for k in answers if k not in allowed]
     if unknown:
         raise UsageError(f"{origin}: unknown key {unknown[0]!r}: use only {', '.join(KEYS)}")
@@ -161,6 +162,8 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
         result["requirements"] = _requirements(answers["requirements"], origin)
     if answers.get("layout"):
         result["layout"] = dict(answers["layout"])
+    if answers.get("github_repo"):
+        result["github_repo"] = answers["github_repo"]
     return result
 
 

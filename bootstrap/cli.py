@@ -53,6 +53,11 @@ def _add_answer_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--answers", metavar="FILE", help="YAML or JSON file with the keys the wizard records"
     )
+    group.add_argument(
+        "--github-repo",
+        metavar="OWNER/REPO",
+        help="the project's GitHub repository, for an Open in GitHub Codespaces badge",
+    )
     net = parser.add_argument_group("corporate networks")
     net.add_argument(
         "--ca-cert",
@@ -154,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--python", metavar="X.Y")
     update.add_argument("--stack", action="append", metavar="ID")
     update.add_argument("--driver", action="append", metavar="ID")
+    update.add_argument(
+        "--github-repo", metavar="OWNER/REPO", help="add an Open in GitHub Codespaces badge"
+    )
     update.add_argument("--dry-run", action="store_true")
     update.add_argument(
         "--force", action="store_true", help="update even with uncommitted git changes"

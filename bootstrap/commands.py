@@ -62,7 +62,7 @@ def answers_from_args(args: argparse.Namespace, base: Answers) -> Answers:
     answers = dict(base)
     if getattr(args, "answers", None):
         answers.update(load_file(args.answers))
-    for key in ("name", "description", "python"):
+    for key in ("name", "description", "python", "github_repo"):
         value = getattr(args, key, None)
         if value is not None:
             answers[key] = value

@@ -34,6 +34,7 @@ def context(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> di
         ),
         "_catalogs": os.pathsep.join(str(Path(c).resolve()) for c in catalogs or []),
         "_bootstrap_version": __version__,
+        "_github_repo": answers.get("github_repo", ""),
     }
 
 

@@ -23,8 +23,10 @@ def answers_from_context(context: Any) -> dict[str, Any]:
 
     network = context.get("_network") or "{}"
     extra = context.get("_init") or "{}"  # bootstrap init: own requirements, moved files
+    github = {"github_repo": str(context["_github_repo"])} if context.get("_github_repo") else {}
     return {
         **(json.loads(extra) if isinstance(extra, str) else dict(extra)),
+        **github,
         "name": str(context["name"]),
         "description": str(context.get("description", "")),
         "python": str(context["python"]),
