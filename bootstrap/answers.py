@@ -23,17 +23,29 @@ INIT_KEYS = ("requirements", "layout")
 
 Answers = dict[str, Any]
 
+_URL_FIX = (
+    "pass an http(s) URL of plain ASCII URL characters (percent-encode the rest; "
+    "no quotes, spaces, '$', '|' or backslashes)"
+)
 _FIXES = {
     "name": "use 1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a letter",
     "project": "leave it out: it is derived from the name",
     "description": "use one line of at most 200 characters",
     "ca_certs": "pass CA files that end in .crt",
-    "pip_index_url": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
-    "apt_mirror": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
-    "artifact_mirror": "pass an http(s) URL without quotes, spaces, '$' or backslashes",
+    "pip_index_url": _URL_FIX,
+    "apt_mirror": _URL_FIX.replace("'|' or", "'|', '&' or"),
+    "artifact_mirror": _URL_FIX,
     "requirements": "use one PEP 508 requirement per item, e.g. requests or requests==2.32.3",
     "layout": "leave it as bootstrap init wrote it",
     "github_repo": "pass OWNER/REPO as in https://github.com/OWNER/REPO",
+    "options": "use COMPONENT:OPTION, e.g. pytorch:gpu (bootstrap catalog lists them)",
+    "network": "use a mapping of pip_index_url, apt_mirror, artifact_mirror and ca_certs",
+}
+_TYPES = {
+    "array": "a list",
+    "object": "a mapping",
+    "string": "a string",
+    "boolean": "true or false",
 }
 
 
@@ -192,7 +204,7 @@ def _reason(error: Any) -> str:
     if validator == "minLength":
         return "is empty"
     if validator == "type":
-        return f"should be a {error.validator_value}"
+        return f"should be {_TYPES.get(error.validator_value, error.validator_value)}"
     if validator == "required":
         return error.message
     if validator == "uniqueItems":

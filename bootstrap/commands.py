@@ -70,7 +70,13 @@ def answers_from_args(args: argparse.Namespace, base: Answers) -> Answers:
         value = getattr(args, flag, None)
         if value is not None:
             answers[key] = split_ids(value)
-    network = dict(answers.get("network") or {})
+    network = answers.get("network") or {}
+    if not isinstance(network, dict):
+        raise UsageError(
+            f"answers: network {network!r} should be a mapping: use a mapping of "
+            "pip_index_url, apt_mirror, artifact_mirror and ca_certs"
+        )
+    network = dict(network)
     for key in ("pip_index_url", "apt_mirror", "artifact_mirror"):
         value = getattr(args, key, None)
         if value is not None:

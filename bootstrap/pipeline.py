@@ -62,7 +62,7 @@ def new_project(
 ) -> Outcome:
     target = output_dir / answers["project"]
     place.check_target(target, force=force)
-    with place.scratch_near(target) as scratch:
+    with place.writing(target), place.scratch_near(target) as scratch:
         project, plan, lock, report = generate(answers, catalog, scratch, **options)
         files = place.move_into_place(project, target, force=force)
     return Outcome(target, plan, lock, report, files)

@@ -19,15 +19,29 @@ TEMPLATE_DIR = Path(__file__).parent / "template"
 CERTS_DIR = Path(".devcontainer") / "certs"
 
 
+def literal(value: str) -> str:
+    """``value`` as a cookiecutter variable that renders to exactly ``value``.
+
+    Cookiecutter renders every public variable as a Jinja template, so a description holding
+    ``{{ ... }}`` or ``{% ... %}`` would run as template code. Such a value is passed as one Jinja
+    string literal in which every character but ASCII letters and digits is a ``\\U`` escape:
+    nothing in it can close the literal or open a tag, and Jinja decodes it to the same text.
+    """
+    if not any(mark in value for mark in "{}%#"):
+        return value
+    escaped = "".join(c if c.isascii() and c.isalnum() else f"\\U{ord(c):08x}" for c in value)
+    return '{{ "' + escaped + '" }}'
+
+
 def context(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> dict[str, str]:
     """Answers as cookiecutter variables (strings), the same keys its own prompts ask."""
     return {
-        "name": answers["name"],
-        "description": answers.get("description", ""),
-        "python": answers["python"],
-        "stacks": ",".join(answers.get("stacks", [])),
-        "drivers": ",".join(answers.get("drivers", [])),
-        "options": ",".join(answers.get("options", [])),
+        "name": literal(answers["name"]),
+        "description": literal(answers.get("description", "")),
+        "python": literal(answers["python"]),
+        "stacks": literal(",".join(answers.get("stacks", []))),
+        "drivers": literal(",".join(answers.get("drivers", []))),
+        "options": literal(",".join(answers.get("options", []))),
         "_network": json.dumps(answers.get("network", {}), sort_keys=True),
         "_init": json.dumps(
             {k: answers[k] for k in ("requirements", "layout") if answers.get(k)}, sort_keys=True

@@ -15,6 +15,10 @@ from typing import Any
 from jinja2.ext import Extension
 
 from bootstrap import __version__
+from bootstrap.errors import UsageError
+
+#: What str.splitlines() breaks on beyond ASCII control characters.
+LINE_BREAKS = "\u2028\u2029"
 
 
 def answers_from_context(context: Any) -> dict[str, Any]:
@@ -74,8 +78,21 @@ def record(context: Any) -> str:
 
 
 def dockerfile_str(value: str) -> str:
-    """A double-quoted Dockerfile word: backslash, quote and $ escaped, so nothing expands."""
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    """A double-quoted Dockerfile word: backslash, quote and $ escaped, so nothing expands.
+
+    A Dockerfile instruction ends at a line break, so a value holding one (or any other control
+    character) cannot be written safely and is refused.
+    """
+    text = str(value)
+    bad = next(
+        (c for c in text if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in LINE_BREAKS), None
+    )
+    if bad is not None:
+        raise UsageError(
+            f"catalog value {text!r} holds the control character {bad!r}, which a Dockerfile "
+            "cannot carry: fix the catalog record"
+        )
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
     return f'"{escaped}"'
 
 
