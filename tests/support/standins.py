@@ -65,7 +65,7 @@ class StandIn:
             "tzdata",
             "python3",
             f"python{self.python}",
-            "python3-pip",
+            "python3-pip-whl",
             "python3-venv",
         ]
 
@@ -340,9 +340,16 @@ def _setup_script(spec: StandIn) -> str:
             # The official image's CPython is not Debian-managed: pip may install
             # system-wide without --break-system-packages (PEP 668).
             "rm -f /usr/lib/python3*/EXTERNALLY-MANAGED",
-            # The official image has `python` and `pip` on PATH, Debian only python3/pip3.
+            # The official image's pip lives in /usr/local with its dependencies vendored; Debian's
+            # python3-pip would bring Debian-owned packages (packaging, wheel) that pip cannot
+            # uninstall when a lock pins other versions (uninstall-no-record-file). Install the
+            # wheel Debian ships for venvs instead, as the official image installs pip.
+            "set -- /usr/share/python-wheels/pip-*.whl",
+            'python3 "$1/pip" install --no-index --no-cache-dir "$1"',
+            "hash -r",
+            # The official image has `python` on PATH, Debian only python3.
             "ln -sf /usr/bin/python3 /usr/local/bin/python",
-            "ln -sf /usr/bin/pip3 /usr/local/bin/pip",
+            "pip --version | grep -F /usr/local/lib/",
             f"python3 --version | grep -F 'Python {spec.python}.'",
         ]
     lines += [
