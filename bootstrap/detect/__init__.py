@@ -1,0 +1,324 @@
+"""Detection: read an existing project's files and propose every answer, each with its evidence.
+
+Pure functions over the folder's text: no code of the project is run or imported. ``scan`` reads the
+folder once; ``propose`` turns what it found into answers for a given catalog (and, when the user
+chose one, a given Python), with the evidence the wizard and ``--dry-run`` show beside each answer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bootstrap.catalog import Catalog, Record
+from bootstrap.detect import python_version
+from bootstrap.detect.imports import Code, read_code
+from bootstrap.detect.pypi_names import canonical, distribution, stdlib
+from bootstrap.detect.python_version import Declaration
+from bootstrap.detect.requirements import Declared, declared, normalise, read_toml
+from bootstrap.detect.requirements import _text as read_text
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
+
+
+@dataclass
+class Facts:
+    """What the folder says, independent of any catalog or answer."""
+
+    project: Path
+    code: Code
+    declarations: list[Declaration]
+    requirements: list[Declared]
+    name: str
+    description: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Added:
+    """A requirement added for an import nothing else provides."""
+
+    requirement: str
+    module: str
+    where: str
+    mapped: bool  # the import→distribution table named it (False: assumed to be the same name)
+
+
+@dataclass
+class Proposal:
+    """Answers for one catalog, the evidence beside each, and the conflicts to show."""
+
+    answers: dict[str, Any]
+    evidence: dict[str, str]
+    conflicts: list[str]
+    added: list[Added]
+    kept: list[Declared]
+    notes: list[str]
+
+
+def scan(project: Path) -> Facts:
+    """Read the project folder: code, declared versions and requirements, name and description."""
+    warnings: list[str] = []
+    code = read_code(project)
+    requirements = declared(project, warnings)
+    seen = {canonical(r.requirement) for r in requirements}
+    for word, where in code.pip_installs:
+        requirement = normalise(word)
+        if requirement and canonical(requirement) not in seen:
+            seen.add(canonical(requirement))
+            requirements.append(Declared(requirement, where))
+    declarations = python_version.declarations(project, warnings)
+    name, description = _name_and_description(project, warnings)
+    return Facts(
+        project, code, declarations, requirements, name, description, code.warnings + warnings
+    )
+
+
+def _name_and_description(project: Path, warnings: list[str]) -> tuple[str, str]:
+    name = project.resolve().name
+    description = ""
+    pyproject = project / "pyproject.toml"
+    if pyproject.is_file():
+        data, _ = read_toml(pyproject, "pyproject.toml", [])
+        meta = data.get("project", {}) or data.get("tool", {}).get("poetry", {})
+        if isinstance(meta.get("name"), str):
+            name = meta["name"]
+        if isinstance(meta.get("description"), str):
+            description = meta["description"]
+    elif (project / "setup.py").is_file():
+        text = read_text(project / "setup.py", "setup.py", []) or ""
+        match = re.search(r"\bdescription\s*=\s*(['\"])([^'\"\n]{1,200})\1", text)
+        if match:
+            description = match.group(2)
+    name = re.sub(r"[^A-Za-z0-9 ._-]+", "-", name).strip(" .-_")[:64] or "project"
+    if not name[0].isalpha():
+        name = ("project-" + name)[:64]
+    description = " ".join(description.split())[:200]
+    return name, description or f"{name}, in a dev container"
+
+
+def _matches(imported: str, wanted: str) -> bool:
+    return imported == wanted or imported.startswith(wanted + ".")
+
+
+def components(facts: Facts, catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """Stacks and drivers the code points to: id → (kind, evidence), from each record's detect."""
+    found: dict[str, tuple[str, str]] = {}
+    own = facts.code.own_modules
+    files = [p.name for p in facts.project.rglob("*") if p.is_file()] if _has_globs(catalog) else []
+    for kind in ("stack", "driver"):
+        for rid, record in catalog.of(kind).items():
+            detect = record.get("detect", {})
+            hit = _import_hit(facts.code.imports, detect.get("imports", []), own)
+            if hit is None:
+                hit = _file_hit(facts, files, detect.get("files", []))
+            if hit is not None:
+                found[rid] = (kind, hit)
+    return found
+
+
+def _has_globs(catalog: Catalog) -> bool:
+    return any(
+        r.get("detect", {}).get("files")
+        for kind in ("stack", "driver")
+        for r in catalog.of(kind).values()
+    )
+
+
+def _import_hit(imports: Mapping[str, list[str]], wanted: list[str], own: set[str]) -> str | None:
+    hits = sorted(
+        (where[0], name)
+        for name, where in imports.items()
+        if name.split(".")[0] not in own and any(_matches(name, w) for w in wanted)
+    )
+    if not hits:
+        return None
+    where, name = hits[0]
+    return f"import {name}, {where}"
+
+
+def _file_hit(facts: Facts, files: list[str], patterns: list[str]) -> str | None:
+    if not patterns:
+        return None
+    notebooks = [n for n in facts.code.notebooks if any(fnmatch.fnmatch(n, p) for p in patterns)]
+    if notebooks:
+        more = f" and {len(notebooks) - 1} more" if len(notebooks) > 1 else ""
+        return f"{notebooks[0]}{more}"
+    for name in files:
+        if any(fnmatch.fnmatch(name, p) for p in patterns):
+            return name
+    return None
+
+
+def code_evidence(facts: Facts) -> python_version.Evidence:
+    """The code's version evidence, with Python 2-only standard-library imports as a weak sign."""
+    py2_only = stdlib("2.7") - stdlib("3.8") - stdlib("3.14") - facts.code.own_modules
+    imports = sorted(
+        (where[0], name.split(".")[0])
+        for name, where in facts.code.imports.items()
+        if name.split(".")[0] in py2_only and "." not in name
+    )
+    order = ["print statement", "except E, e:", "exec statement", "backticks", "ur'' string"]
+    python2 = sorted(
+        facts.code.python2,
+        key=lambda m: order.index(m[0]) if m[0] in order else len(order),
+    )
+    return python_version.Evidence(
+        python2=python2,
+        floors=list(facts.code.floors),
+        python2_imports=[(module, where) for where, module in imports],
+    )
+
+
+def propose(
+    facts: Facts,
+    catalog: Catalog,
+    *,
+    python: str | None = None,
+    stacks: list[str] | None = None,
+    drivers: list[str] | None = None,
+    options: list[str] | None = None,
+) -> Proposal:
+    """Answers for ``catalog``: detected values, except where the caller already decided."""
+    from bootstrap.plan import _way_out, refusal
+
+    evidence: dict[str, str] = {}
+    conflicts: list[str] = []
+    notes: list[str] = []
+    detected = components(facts, catalog)
+    code = code_evidence(facts)
+
+    def fits(candidate: str) -> bool:
+        chosen = set(detected)
+        return all(
+            refusal(catalog, candidate, catalog.find(rid) or {}, chosen) is None
+            for rid in detected
+            if catalog.find(rid)
+        )
+
+    choice = python_version.choose(
+        catalog.pythons, catalog.default_python(), facts.declarations, code, fits
+    )
+    if python is None:
+        python = choice.python
+        evidence["python"] = choice.reason
+        conflicts += choice.conflicts
+    else:
+        evidence["python"] = "chosen with --python"
+        if python != choice.python:
+            notes.append(f"detected Python {choice.python} ({choice.reason}); using {python}")
+
+    chosen_stacks = [rid for rid, (kind, _) in detected.items() if kind == "stack"]
+    chosen_drivers = [rid for rid, (kind, _) in detected.items() if kind == "driver"]
+    for rid, (kind, where) in detected.items():
+        evidence[f"{kind}s:{rid}"] = where
+    everything = set(chosen_stacks + chosen_drivers)
+    for rid in list(chosen_stacks + chosen_drivers):
+        record = catalog.find(rid)
+        assert record is not None
+        reason = refusal(catalog, python, record, everything)
+        if reason:
+            conflicts.append(
+                f"{detected[rid][1]} points to {rid}, but {reason}: {_way_out(catalog, record, python, reason)}"
+            )
+            everything.discard(rid)
+    chosen_stacks = [s for s in chosen_stacks if s in everything] if stacks is None else stacks
+    chosen_drivers = [d for d in chosen_drivers if d in everything] if drivers is None else drivers
+
+    answers: dict[str, Any] = {
+        "name": facts.name,
+        "description": facts.description,
+        "python": python,
+        "stacks": chosen_stacks,
+        "drivers": chosen_drivers,
+        "options": list(options or []),
+    }
+    kept, added, extra_options, more_notes = requirements_for(facts, catalog, answers)
+    if options is None:
+        answers["options"] = extra_options
+    notes += more_notes
+    answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
+    return Proposal(answers, evidence, conflicts, added, kept, notes)
+
+
+def _pins(catalog: Catalog, answers: Mapping[str, Any]) -> set[str]:
+    from bootstrap.answers import slugify
+    from bootstrap.errors import UsageError
+    from bootstrap.plan import make_plan
+
+    try:
+        plan = make_plan({**answers, "project": slugify(answers["name"]) or "p"}, catalog)
+    except UsageError:
+        return set()
+    return {canonical(line) for line in plan["pip"]}
+
+
+def _option_for(catalog: Catalog, answers: Mapping[str, Any], dist: str) -> tuple[str, str] | None:
+    """A chosen component's option that installs ``dist`` on this Python (e.g. mysql:mysqlclient)."""
+    from bootstrap.plan import _pip_lines
+
+    for rid in list(answers["stacks"]) + list(answers["drivers"]):
+        record: Record = catalog.find(rid) or {}
+        for name, option in record.get("options", {}).items():
+            lines = _pip_lines(option.get("pip", []), answers["python"])
+            if any(canonical(line) == canonical(dist) for line in lines):
+                return rid, name
+    return None
+
+
+def requirements_for(
+    facts: Facts, catalog: Catalog, answers: dict[str, Any]
+) -> tuple[list[Declared], list[Added], list[str], list[str]]:
+    """The project's declared requirements, plus one for each import nothing provides yet.
+
+    Skips the target Python's standard library and the project's own modules; an import that an
+    option of a chosen component provides turns that option on instead.
+    """
+    python = answers["python"]
+    std = stdlib(python)
+    py2_std = stdlib("2.7")
+    own = facts.code.own_modules
+    options: list[str] = list(answers.get("options", []))
+    notes: list[str] = []
+    covered = {canonical(d.requirement) for d in facts.requirements}
+    covered |= _pins(catalog, {**answers, "options": options})
+    added: list[Added] = []
+    names = _load_map()
+    for module in sorted(facts.code.imports, key=lambda m: (m.split(".")[0], m)):
+        top = module.split(".")[0]
+        if top in std or top in own or top == "__future__" or not top.isidentifier():
+            continue
+        if "." in module and not any(module == k or module.startswith(k + ".") for k in names):
+            continue  # a submodule: its package (the plain import) decides
+        where = facts.code.imports[module][0]
+        if not python.startswith("2.") and top in py2_std and "." not in module:
+            notes.append(
+                f"{where}: imports {top}, a Python 2 standard-library module that Python {python} "
+                "does not have: port it (six.moves, or its Python 3 name)"
+            )
+            continue
+        dist = distribution(module)
+        if canonical(dist) in covered:
+            continue
+        option = _option_for(catalog, {**answers, "options": options}, dist)
+        if option is not None:
+            oid = f"{option[0]}:{option[1]}"
+            if oid not in options:
+                options.append(oid)
+                notes.append(f"{where}: imports {module}: option {oid} installs {dist}")
+            covered |= _pins(catalog, {**answers, "options": options})
+            continue
+        covered.add(canonical(dist))
+        mapped = any(module == k or module.startswith(k + ".") for k in names)
+        added.append(Added(dist, module, where, mapped))
+    return list(facts.requirements), added, options, notes
+
+
+def _load_map() -> dict[str, str]:
+    from bootstrap.detect.pypi_names import _load
+
+    return _load("pypi_names.json")["imports"]

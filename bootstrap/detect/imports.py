@@ -1,0 +1,192 @@
+"""The project's code: every .py file and notebook code cell, read as text.
+
+Collects imports (with ``file:line``), Python 2 and newer-syntax evidence, ``%pip install`` lines,
+the project's own module names, and a warning for each file that cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bootstrap.detect.source import SourceInfo, Unparsable, decode, scan
+
+#: Folders that are never the project's code: tools' caches, virtualenvs, build output.
+SKIP_DIRS = {
+    "__pycache__",
+    "node_modules",
+    "site-packages",
+    "build",
+    "dist",
+    "venv",
+    "env",
+    "ENV",
+    "htmlcov",
+}
+MAX_BYTES = 2_000_000
+MAX_FILES = 20_000
+
+
+@dataclass
+class Code:
+    """Everything the code says, each fact with where it was seen."""
+
+    imports: dict[str, list[str]] = field(default_factory=dict)  # dotted name → ["file:line"]
+    python2: list[tuple[str, str]] = field(default_factory=list)  # (what, where)
+    floors: list[tuple[str, str, str]] = field(default_factory=list)  # (version, what, where)
+    notebooks: list[str] = field(default_factory=list)
+    pip_installs: list[tuple[str, str]] = field(default_factory=list)  # (requirement, where)
+    own_modules: set[str] = field(default_factory=set)
+    files: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file() or (path / "bin" / "activate").is_file()
+
+
+def walk(project: Path) -> list[Path]:
+    """Source files and notebooks, hidden folders, virtualenvs and build output left out."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(project):
+        here = Path(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not is_virtualenv(here / d)
+        )
+        for name in sorted(files):
+            if name.endswith((".py", ".ipynb")):
+                found.append(here / name)
+                if len(found) >= MAX_FILES:
+                    return found
+    return found
+
+
+def own_modules(project: Path, files: list[Path]) -> set[str]:
+    """Names the project's own code can be imported by: every module and package folder.
+
+    Scripts import their neighbours (``import utils`` beside utils.py), and src/ layouts import
+    their packages, so every .py file's stem and every folder holding .py files counts.
+    """
+    names: set[str] = set()
+    for path in files:
+        if path.suffix != ".py":
+            continue
+        names.add(path.stem)
+        for parent in path.relative_to(project).parents:
+            if parent.name and parent.name != "src":
+                names.add(parent.name)
+    names.discard("__init__")
+    return names
+
+
+def _record(
+    code: Code, info: SourceInfo, where: str, line_map: dict[int, str] | None = None
+) -> None:
+    def at(line: int) -> str:
+        return line_map.get(line, f"{where}:{line}") if line_map else f"{where}:{line}"
+
+    for name, line in info.imports:
+        code.imports.setdefault(name, []).append(at(line))
+    code.python2 += [(m.what, at(m.line)) for m in info.python2]
+    code.floors += [(version, m.what, at(m.line)) for version, m in info.floors]
+
+
+def read_python(project: Path, path: Path, code: Code) -> None:
+    rel = path.relative_to(project).as_posix()
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            code.warnings.append(f"{rel}: larger than {MAX_BYTES // 1_000_000} MB: skipped")
+            return
+        text = decode(path.read_bytes())
+    except UnicodeDecodeError:
+        code.warnings.append(f"{rel}: not decodable (no valid coding line, not UTF-8): skipped")
+        return
+    except OSError as exc:
+        code.warnings.append(f"{rel}: cannot be read ({exc.strerror}): skipped")
+        return
+    try:
+        info = scan(text)
+    except Unparsable:
+        code.warnings.append(f"{rel}: does not parse as Python 2 or 3: skipped")
+        return
+    code.files += 1
+    _record(code, info, rel)
+
+
+_PIP_MAGIC = re.compile(r"^\s*[%!]\s*(?:pip3?|python3?\s+-m\s+pip|conda|mamba)\s+install\s+(.*)$")
+
+
+def read_notebook(project: Path, path: Path, code: Code) -> None:
+    rel = path.relative_to(project).as_posix()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        code.warnings.append(f"{rel}: not UTF-8: skipped")
+        return
+    except ValueError:
+        code.warnings.append(f"{rel}: not valid notebook JSON: skipped")
+        return
+    except OSError as exc:
+        code.warnings.append(f"{rel}: cannot be read ({exc.strerror}): skipped")
+        return
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        code.warnings.append(f"{rel}: not a notebook (no cells): skipped")
+        return
+    language = (data.get("metadata") or {}).get("kernelspec", {}).get("language", "python")
+    if str(language).lower() != "python":
+        code.warnings.append(f"{rel}: a {language} notebook: its code is not read")
+        code.notebooks.append(rel)
+        return
+    code.notebooks.append(rel)
+    code.files += 1
+    for number, cell in enumerate(data["cells"], start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        lines = (
+            "".join(source).splitlines() if isinstance(source, list) else str(source).splitlines()
+        )
+        if (
+            lines
+            and lines[0].lstrip().startswith("%%")
+            and not re.match(r"^\s*%%(time|timeit|capture)\b", lines[0])
+        ):
+            continue  # a cell magic: %%bash, %%sql, ... is not Python
+        kept = []
+        for index, line in enumerate(lines, start=1):
+            match = _PIP_MAGIC.match(line)
+            if match:
+                for word in match.group(1).split():
+                    if not word.startswith("-"):
+                        code.pip_installs.append(
+                            (word.strip("\"'"), f"{rel} cell {number}, line {index}")
+                        )
+            stripped = line.lstrip()
+            kept.append("" if stripped.startswith(("%", "!")) or stripped.endswith("?") else line)
+        try:
+            info = scan("\n".join(kept) + "\n")
+        except Unparsable:
+            code.warnings.append(f"{rel} cell {number}: does not parse as Python: skipped")
+            continue
+        line_map = {i: f"{rel} cell {number}, line {i}" for i in range(1, len(kept) + 2)}
+        _record(code, info, rel, line_map)
+
+
+def read_code(project: Path) -> Code:
+    code = Code()
+    files = walk(project)
+    code.own_modules = own_modules(project, files)
+    for path in files:
+        if path.suffix == ".py":
+            read_python(project, path, code)
+        else:
+            read_notebook(project, path, code)
+    return code

@@ -1,0 +1,325 @@
+"""The requirements a project already declares, with their own pins, read as text.
+
+requirements*.txt (following -r), pyproject.toml ([project] and Poetry), setup.py (the literal
+``install_requires`` list, read with the tokenizer: setup.py may be Python 2), setup.cfg, Pipfile
+and environment.yml (its pip section, and conda packages by their PyPI names).
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import io
+import re
+import sys
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from bootstrap.detect.pypi_names import canonical, conda_to_pypi
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One requirement line and where it came from (``file:line``)."""
+
+    requirement: str
+    source: str
+
+
+def normalise(line: str) -> str | None:
+    """A PEP 508 requirement as requirements.in writes it, or None when it is not one."""
+    try:
+        return str(Requirement(line.strip()))
+    except InvalidRequirement:
+        return None
+
+
+def read_requirements_txt(
+    project: Path, path: Path, warnings: list[str], seen: set[Path] | None = None
+) -> list[Declared]:
+    """A pip requirements file: options and editable installs are skipped, -r is followed."""
+    seen = seen if seen is not None else set()
+    if path.resolve() in seen:
+        return []
+    seen.add(path.resolve())
+    rel = path.relative_to(project).as_posix()
+    text = _text(path, rel, warnings)
+    if text is None:
+        return []
+    out: list[Declared] = []
+    for number, raw in _logical_lines(text):
+        line = re.split(r"(^|\s)#", raw, maxsplit=1)[0].strip()
+        if not line:
+            continue
+        if line.startswith(("-r", "--requirement")):
+            name = line.split(None, 1)[-1] if " " in line else line[2:]
+            target = (path.parent / name.strip()).resolve()
+            if target.is_file() and target.is_relative_to(project.resolve()):
+                out += read_requirements_txt(project, target, warnings, seen)
+            continue
+        if line.startswith("-"):
+            continue  # -e ., -c, --index-url, --hash ...: not a requirement of its own
+        requirement = normalise(re.split(r"\s+--", line, maxsplit=1)[0])
+        if requirement is None:
+            warnings.append(
+                f"{rel}:{number}: {line!r} is not a requirement bootstrap can read: left out"
+            )
+            continue
+        out.append(Declared(requirement, f"{rel}:{number}"))
+    return out
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Lines joined at a trailing backslash, each with the number of its first physical line."""
+    out: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        start, before = pending if pending else (number, "")
+        if line.endswith("\\"):
+            pending = (start, before + line[:-1] + " ")
+            continue
+        pending = None
+        out.append((start, before + line))
+    if pending:
+        out.append(pending)
+    return out
+
+
+def _text(path: Path, rel: str, warnings: list[str]) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        warnings.append(f"{rel}: not UTF-8 text: skipped")
+    except OSError as exc:
+        warnings.append(f"{rel}: cannot be read ({exc.strerror}): skipped")
+    return None
+
+
+def _line_of(text: str, needle: str) -> int:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+def read_toml(path: Path, rel: str, warnings: list[str]) -> tuple[dict[str, Any], str]:
+    text = _text(path, rel, warnings)
+    if text is None:
+        return {}, ""
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        warnings.append(f"{rel}: not valid TOML ({exc}): skipped")
+        return {}, ""
+
+
+def from_pyproject(project: Path, warnings: list[str]) -> list[Declared]:
+    path = project / "pyproject.toml"
+    if not path.is_file():
+        return []
+    data, text = read_toml(path, "pyproject.toml", warnings)
+    out: list[Declared] = []
+    deps = data.get("project", {}).get("dependencies", [])
+    for dep in deps if isinstance(deps, list) else []:
+        requirement = normalise(str(dep))
+        if requirement:
+            out.append(Declared(requirement, f"pyproject.toml:{_line_of(text, str(dep))}"))
+    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    for name, spec in poetry.items() if isinstance(poetry, dict) else []:
+        if name.lower() == "python":
+            continue
+        version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
+        requirement = normalise(name + _poetry_spec(version))
+        if requirement:
+            out.append(Declared(requirement, f"pyproject.toml:{_line_of(text, name)}"))
+    return out
+
+
+def _poetry_spec(version: str) -> str:
+    """Poetry's version: exact and PEP 440 ranges are kept; ^ and ~ ranges become a lower bound."""
+    version = version.strip()
+    if not version or version == "*":
+        return ""
+    if version[0] in "^~":
+        return ">=" + version.lstrip("^~=")
+    if version[0].isdigit():
+        return "==" + version
+    return version
+
+
+def setup_py_values(text: str) -> dict[str, Any]:
+    """Literal keyword arguments of setup(...): install_requires, python_requires, classifiers.
+
+    Read from the token stream, so a Python 2 setup.py works too; a value that is not a literal
+    (a variable, a function call) is simply absent.
+    """
+    try:
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(text).readline)
+            if t.type not in (tokenize.NL, tokenize.COMMENT, tokenize.NEWLINE)
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    values: dict[str, Any] = {}
+    for index, tok in enumerate(tokens[:-2]):
+        key = tok.string
+        if key not in ("install_requires", "python_requires", "classifiers"):
+            continue
+        if tokens[index + 1].string != "=":
+            continue
+        value = tokens[index + 2]
+        if value.type == tokenize.STRING:
+            values[key] = (_literal(value.string), value.start[0])
+        elif value.string in ("[", "("):
+            items = []
+            for item in tokens[index + 3 :]:
+                if item.string in ("]", ")"):
+                    break
+                if item.type == tokenize.STRING:
+                    literal = _literal(item.string)
+                    if isinstance(literal, str):
+                        items.append((literal, item.start[0]))
+            values[key] = (items, value.start[0])
+    return values
+
+
+def _literal(token: str) -> Any:
+    try:
+        return ast.literal_eval(token.lstrip("uUbB") if token[:1] in "uU" else token)
+    except (ValueError, SyntaxError):
+        return None
+
+
+def from_setup_py(project: Path, warnings: list[str]) -> list[Declared]:
+    path = project / "setup.py"
+    if not path.is_file():
+        return []
+    text = _text(path, "setup.py", warnings) or ""
+    value = setup_py_values(text).get("install_requires")
+    out = []
+    if value and isinstance(value[0], list):
+        for item, line in value[0]:
+            requirement = normalise(item)
+            if requirement:
+                out.append(Declared(requirement, f"setup.py:{line}"))
+    return out
+
+
+def read_setup_cfg(project: Path, warnings: list[str]) -> tuple[configparser.ConfigParser, str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    path = project / "setup.cfg"
+    if not path.is_file():
+        return parser, ""
+    text = _text(path, "setup.cfg", warnings) or ""
+    try:
+        parser.read_string(text)
+    except configparser.Error as exc:
+        warnings.append(f"setup.cfg: not valid ({str(exc).splitlines()[0]}): skipped")
+    return parser, text
+
+
+def from_setup_cfg(project: Path, warnings: list[str]) -> list[Declared]:
+    parser, text = read_setup_cfg(project, warnings)
+    raw = parser.get("options", "install_requires", fallback="")
+    out = []
+    for item in raw.splitlines():
+        requirement = normalise(item)
+        if requirement:
+            out.append(Declared(requirement, f"setup.cfg:{_line_of(text, item.strip())}"))
+    return out
+
+
+def from_pipfile(project: Path, warnings: list[str]) -> list[Declared]:
+    path = project / "Pipfile"
+    if not path.is_file():
+        return []
+    data, text = read_toml(path, "Pipfile", warnings)
+    out = []
+    packages = data.get("packages", {})
+    for name, spec in packages.items() if isinstance(packages, dict) else []:
+        version = spec.get("version", "*") if isinstance(spec, dict) else str(spec)
+        requirement = normalise(name + ("" if version.strip() == "*" else version))
+        if requirement:
+            out.append(Declared(requirement, f"Pipfile:{_line_of(text, name)}"))
+    return out
+
+
+def read_environment_yml(project: Path, warnings: list[str]) -> tuple[dict[str, Any], str, str]:
+    for name in ("environment.yml", "environment.yaml"):
+        path = project / name
+        if path.is_file():
+            import yaml
+
+            text = _text(path, name, warnings) or ""
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError:
+                warnings.append(f"{name}: not valid YAML: skipped")
+                return {}, "", name
+            return (data if isinstance(data, dict) else {}), text, name
+    return {}, "", ""
+
+
+def from_environment_yml(project: Path, warnings: list[str]) -> list[Declared]:
+    data, text, name = read_environment_yml(project, warnings)
+    out = []
+    for dep in data.get("dependencies", []) or []:
+        if isinstance(dep, dict):
+            for item in dep.get("pip", []) or []:
+                requirement = normalise(str(item))
+                if requirement:
+                    out.append(Declared(requirement, f"{name}:{_line_of(text, str(item))}"))
+            continue
+        conda = str(dep).split("::")[-1].strip()
+        match = re.match(r"^([A-Za-z0-9_.-]+)\s*(.*)$", conda)
+        if not match:
+            continue
+        pypi = conda_to_pypi(match.group(1))
+        if pypi is None:
+            continue
+        spec = match.group(2).split("=")
+        spec_text = match.group(2).strip()
+        if spec_text.startswith("=") and not spec_text.startswith("=="):
+            version = spec[1].strip()  # conda's name=1.2 (=build dropped) means 1.2.*
+            spec_text = f"=={version}.*" if version.count(".") < 2 else f"=={version}"
+        requirement = normalise(pypi + spec_text)
+        if requirement:
+            out.append(Declared(requirement, f"{name}:{_line_of(text, str(dep))}"))
+    return out
+
+
+def declared(project: Path, warnings: list[str]) -> list[Declared]:
+    """Every requirement the project declares, one line per package."""
+    found: list[Declared] = []
+    for path in sorted(project.glob("requirements*.txt")) + sorted(
+        project.glob("requirements/*.txt")
+    ):
+        if path.is_file():
+            found += read_requirements_txt(project, path, warnings)
+    for reader in (
+        from_pyproject,
+        from_setup_py,
+        from_setup_cfg,
+        from_pipfile,
+        from_environment_yml,
+    ):
+        found += reader(project, warnings)
+    kept: dict[str, Declared] = {}
+    for item in found:
+        name = canonical(item.requirement)
+        if name not in kept or (_bare(kept[name]) and not _bare(item)):
+            kept[name] = item  # the first line wins, unless a later one carries a version
+    return list(kept.values())
+
+
+def _bare(item: Declared) -> bool:
+    requirement = Requirement(item.requirement)
+    return not requirement.specifier and not requirement.url

@@ -1,0 +1,382 @@
+"""One Python source file read as text: which Python it is written for, and what it imports.
+
+Nothing here runs or imports the project's code. Python 3's `ast` parses what the host can; Python 2
+sources (which no Python 3 parser accepts) are read with the tokenizer, whose token stream is the
+same for both languages, and with line patterns where even the tokenizer gives up.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sys
+import tokenize
+from dataclasses import dataclass, field
+
+#: Statements whose ':' may be followed by another statement on the same line.
+_COMPOUND = {
+    "if",
+    "elif",
+    "else",
+    "for",
+    "while",
+    "try",
+    "except",
+    "finally",
+    "with",
+    "def",
+    "class",
+}
+_NOT_PRINT_ARG = {"(", "=", ")", ",", ".", "[", ";", ":", "+=", "-=", "*=", "/=", "%=", "|=", "&="}
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One piece of evidence: what was seen, and on which line."""
+
+    line: int
+    what: str
+
+
+@dataclass
+class SourceInfo:
+    """What one file says: Python 2 syntax, the newest Python 3 syntax, and its imports."""
+
+    python2: list[Marker] = field(default_factory=list)
+    #: (minimum Python, marker), e.g. ("3.8", Marker(4, "the walrus operator :="))
+    floors: list[tuple[str, Marker]] = field(default_factory=list)
+    #: dotted module names with the line of their import
+    imports: list[tuple[str, int]] = field(default_factory=list)
+    parsed: bool = True
+
+
+class Unparsable(ValueError):
+    """Neither Python 3's parser nor the tokenizer could read the file."""
+
+
+def decode(data: bytes) -> str:
+    """Source bytes as text, honouring a PEP 263 coding line; UnicodeDecodeError when impossible."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise UnicodeDecodeError("utf-8", data, 0, 1, str(exc)) from None
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise UnicodeDecodeError("utf-8", data, 0, 1, f"unknown encoding {encoding}") from None
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+def scan(text: str) -> SourceInfo:
+    """Python 2 markers, Python 3 floors and imports of one source file (raises Unparsable)."""
+    text = text.lstrip("\ufeff")
+    info = SourceInfo()
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    if tree is not None:
+        info.floors = _ast_floors(tree)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):  # IndentationError is a SyntaxError
+        tokens = None
+    if tokens is not None:
+        info.imports = _imports(tokens)
+        if tree is not None:
+            # `print >>f, x` parses as Python 3 too (a shift of the print function), never meant so
+            info.python2 = [
+                Marker(s[0].start[0], "print statement")
+                for s in _statements(tokens)
+                if len(s) > 1 and s[0].string == "print" and s[1].string == ">>"
+            ]
+        else:
+            info.python2 = _py2_tokens(tokens)
+            if not info.python2:
+                host = f"{sys.version_info[0]}.{sys.version_info[1]}"
+                info.floors = [
+                    f for f in _token_floors(tokens) if version_key(f[0]) > version_key(host)
+                ]
+    elif tree is not None:
+        info.imports = _ast_imports(tree)
+    if tree is None and not info.python2 and tokens is None:
+        info.python2 = _py2_lines(text)
+        if info.python2:
+            info.imports = _line_imports(text)
+    if tree is None and not info.python2 and not info.floors:
+        raise Unparsable("not valid Python 2 or 3")
+    return info
+
+
+# --- Python 3: the syntax tree -----------------------------------------------------------------
+
+
+def _ast_floors(tree: ast.AST) -> list[tuple[str, Marker]]:
+    found: dict[str, Marker] = {}
+
+    def note(version: str, node: ast.AST, what: str) -> None:
+        line = getattr(node, "lineno", 0)
+        if version not in found or line < found[version].line:
+            found[version] = Marker(line, what)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            note("3.6", node, "f-string")
+        elif isinstance(node, ast.NamedExpr):
+            note("3.8", node, "the walrus operator :=")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if node.args.posonlyargs:
+                note("3.8", node, "positional-only parameters (/)")
+            if getattr(node, "type_params", None):
+                note("3.12", node, "type parameters (def f[T])")
+        elif isinstance(node, ast.ClassDef) and getattr(node, "type_params", None):
+            note("3.12", node, "type parameters (class C[T])")
+        elif type(node).__name__ == "Match":
+            note("3.10", node, "match statement")
+        elif type(node).__name__ == "TryStar":
+            handlers = getattr(node, "handlers", None) or [node]
+            note("3.11", handlers[0], "except* (exception groups)")
+        elif type(node).__name__ == "TypeAlias":
+            note("3.12", node, "type statement")
+    return sorted(found.items(), key=lambda item: version_key(item[0]))
+
+
+def _ast_imports(tree: ast.AST) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.append((node.module, node.lineno))
+            out += [(f"{node.module}.{a.name}", node.lineno) for a in node.names if a.name != "*"]
+    return out
+
+
+# --- both languages: the token stream -----------------------------------------------------------
+
+_SKIP = {tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING}
+
+
+def _statements(tokens: list[tokenize.TokenInfo]) -> list[list[tokenize.TokenInfo]]:
+    """Simple statements: logical lines split at ';' and after a compound statement's ':'."""
+    out: list[list[tokenize.TokenInfo]] = []
+    current: list[tokenize.TokenInfo] = []
+    depth = 0
+    for tok in tokens:
+        if tok.type in _SKIP:
+            continue
+        if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            if current:
+                out.append(current)
+            current, depth = [], 0
+            continue
+        if tok.type == tokenize.OP and tok.string in "([{":
+            depth += 1
+        elif tok.type == tokenize.OP and tok.string in ")]}":
+            depth = max(0, depth - 1)
+        if depth == 0 and tok.type == tokenize.OP and tok.string == ";":
+            if current:
+                out.append(current)
+            current = []
+            continue
+        current.append(tok)
+        if (
+            depth == 0
+            and tok.type == tokenize.OP
+            and tok.string == ":"
+            and current[0].string in _COMPOUND
+            and not any(t.string == "lambda" for t in current)
+        ):
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
+
+
+def _depth0_comma(statement: list[tokenize.TokenInfo]) -> bool:
+    depth = 0
+    for tok in statement[1:]:
+        if tok.string in ("(", "[", "{"):
+            depth += 1
+        elif tok.string in (")", "]", "}"):
+            depth -= 1
+        elif tok.string == ":" and depth == 0:
+            return False
+        elif tok.string == "," and depth == 0:
+            return True
+    return False
+
+
+def _py2_tokens(tokens: list[tokenize.TokenInfo]) -> list[Marker]:
+    found: list[Marker] = []
+    for statement in _statements(tokens):
+        first = statement[0]
+        line = first.start[0]
+        nxt = statement[1] if len(statement) > 1 else None
+        if first.string == "print" and first.type == tokenize.NAME and nxt is not None:
+            if not (nxt.type == tokenize.OP and nxt.string in _NOT_PRINT_ARG):
+                found.append(Marker(line, "print statement"))
+        elif (
+            first.string == "exec"
+            and nxt is not None
+            and nxt.type
+            in (
+                tokenize.NAME,
+                tokenize.STRING,
+            )
+        ):
+            found.append(Marker(line, "exec statement"))
+        elif first.string == "except" and _depth0_comma(statement):
+            found.append(Marker(line, "except E, e:"))
+        elif first.string == "raise" and _depth0_comma(statement):
+            found.append(Marker(line, "raise E, message"))
+    previous: tokenize.TokenInfo | None = None
+    for tok in tokens:
+        line = tok.start[0]
+        if tok.string == "`":
+            found.append(Marker(line, "backticks"))
+        elif (
+            tok.type == tokenize.NUMBER
+            and previous is not None
+            and previous.type == tokenize.NUMBER
+            and previous.string == "0"
+            and previous.end == tok.start
+            and tok.string.isdigit()
+        ):
+            found.append(Marker(line, f"octal literal 0{tok.string}"))
+        elif (
+            tok.type == tokenize.NAME
+            and tok.string in ("L", "l")
+            and previous is not None
+            and previous.type == tokenize.NUMBER
+            and previous.end == tok.start
+        ):
+            found.append(Marker(line, f"long literal {previous.string}{tok.string}"))
+        elif (
+            tok.type == tokenize.STRING
+            and previous is not None
+            and previous.type == tokenize.NAME
+            and previous.string.lower() == "ur"
+            and previous.end == tok.start
+        ):
+            found.append(Marker(line, "ur'' string"))
+        elif (
+            tok.string == ">"
+            and previous is not None
+            and previous.string == "<"
+            and previous.end == tok.start
+        ):
+            found.append(Marker(line, "<> operator"))
+        previous = tok
+    unique = {(m.line, m.what): m for m in found}
+    return sorted(unique.values(), key=lambda m: m.line)
+
+
+def _token_floors(tokens: list[tokenize.TokenInfo]) -> list[tuple[str, Marker]]:
+    """Syntax newer than the host's parser, seen in the token stream."""
+    found: dict[str, Marker] = {}
+    for statement in _statements(tokens):
+        first = statement[0]
+        words = [t.string for t in statement[:3]]
+        line = first.start[0]
+        if (
+            words[0] == "type"
+            and len(statement) > 2
+            and statement[1].type == tokenize.NAME
+            and words[2] in ("=", "[")
+        ):
+            found.setdefault("3.12", Marker(line, "type statement"))
+        elif words[0] == "except" and len(words) > 1 and words[1] == "*":
+            found.setdefault("3.11", Marker(line, "except* (exception groups)"))
+        elif (
+            words[0] == "match"
+            and len(statement) > 2
+            and statement[-1].string == ":"
+            and statement[1].string not in ("=", ".", "(")
+        ):
+            found.setdefault("3.10", Marker(line, "match statement"))
+        elif words[0] in ("def", "class") and len(words) > 2 and words[2] == "[":
+            found.setdefault("3.12", Marker(line, f"type parameters ({words[0]} {words[1]}[T])"))
+    return sorted(found.items(), key=lambda item: version_key(item[0]))
+
+
+def _dotted(statement: list[tokenize.TokenInfo], start: int) -> tuple[str, int]:
+    parts: list[str] = []
+    index = start
+    while index < len(statement):
+        tok = statement[index]
+        if tok.type == tokenize.NAME and (not parts or parts[-1] == "."):
+            parts.append(tok.string)
+        elif tok.string == "." and parts and parts[-1] != ".":
+            parts.append(".")
+        else:
+            break
+        index += 1
+    return "".join(parts).rstrip("."), index
+
+
+def _imports(tokens: list[tokenize.TokenInfo]) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for statement in _statements(tokens):
+        first = statement[0]
+        line = first.start[0]
+        if first.string == "import" and first.type == tokenize.NAME:
+            index = 1
+            while index < len(statement):
+                name, index = _dotted(statement, index)
+                if name:
+                    out.append((name, line))
+                while index < len(statement) and statement[index].string != ",":
+                    index += 1
+                index += 1
+        elif first.string == "from" and len(statement) > 2 and statement[1].type == tokenize.NAME:
+            module, index = _dotted(statement, 1)
+            if not module or index >= len(statement) or statement[index].string != "import":
+                continue
+            out.append((module, line))
+            expect_name = True
+            for tok in statement[index + 1 :]:
+                if tok.type == tokenize.NAME and expect_name and tok.string != "as":
+                    out.append((f"{module}.{tok.string}", line))
+                    expect_name = False
+                elif tok.string == ",":
+                    expect_name = True
+    return out
+
+
+# --- the last resort: line patterns -----------------------------------------------------------
+
+_PY2_LINES = (
+    (re.compile(r"^\s*print\s+[^\s(=.,;)\[:][^\n]*$"), "print statement"),
+    (re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), "except E, e:"),
+    (re.compile(r"^\s*exec\s+[\w\"']"), "exec statement"),
+    (re.compile(r"(?<![\w.])0[0-7]+\b(?![.eEjJxXoObB])"), "octal literal"),
+)
+_IMPORT_LINE = re.compile(r"^\s*(?:import\s+([\w.]+(?:\s*,\s*[\w.]+)*)|from\s+([\w.]+)\s+import)")
+
+
+def _py2_lines(text: str) -> list[Marker]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = line.split("#", 1)[0]
+        for pattern, what in _PY2_LINES:
+            if pattern.search(code):
+                found.append(Marker(number, what))
+                break
+    return found
+
+
+def _line_imports(text: str) -> list[tuple[str, int]]:
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _IMPORT_LINE.match(line)
+        if match and match.group(1):
+            out += [(n.strip(), number) for n in match.group(1).split(",")]
+        elif match and match.group(2):
+            out.append((match.group(2), number))
+    return out

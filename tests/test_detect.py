@@ -1,0 +1,305 @@
+"""Detection as pure functions over text: Python 2 and newer syntax, declarations, requirements,
+imports, notebooks, and the answers proposed from them."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bootstrap.catalog import load
+from bootstrap.detect import propose, scan
+from bootstrap.detect.imports import read_code
+from bootstrap.detect.pypi_names import distribution, stdlib
+from bootstrap.detect.python_version import Evidence, choose, declarations
+from bootstrap.detect.requirements import declared
+from bootstrap.detect.source import Unparsable, decode
+from bootstrap.detect.source import scan as scan_source
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+def notebook(*cells: str) -> str:
+    return json.dumps(
+        {
+            "cells": [{"cell_type": "code", "source": c.splitlines(True)} for c in cells],
+            "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "marker", "line"),
+    [
+        ("import os\nprint 'hello'\n", "print statement", 2),
+        ("print >>sys.stderr, 'x'\n", "print statement", 1),
+        ("if x: print x\n", "print statement", 1),
+        ("try:\n    pass\nexcept ValueError, e:\n    pass\n", "except E, e:", 3),
+        ("y = `x`\n", "backticks", 1),
+        ("os.chmod(p, 0777)\n", "octal literal 0777", 1),
+        ("exec code in ns\n", "exec statement", 1),
+        ("s = ur'abc'\n", "ur'' string", 1),
+        ("raise ValueError, 'bad'\n", "raise E, message", 1),
+        ("n = 10L\n", "long literal 10L", 1),
+    ],
+)
+def test_python2_syntax_is_found_with_its_line(source: str, marker: str, line: int) -> None:
+    info = scan_source(source)
+    assert (line, marker) in [(m.line, m.what) for m in info.python2]
+
+
+@pytest.mark.parametrize(
+    ("source", "version", "line"),
+    [
+        ("x = 1\ny = f'{x}'\n", "3.6", 2),
+        ("if (n := 10) > 5:\n    pass\n", "3.8", 1),
+        ("def f(a, /, b):\n    pass\n", "3.8", 1),
+        ("match command:\n    case 'go':\n        pass\n", "3.10", 1),
+        ("try:\n    pass\nexcept* ValueError:\n    pass\n", "3.11", 3),
+        ("x = 1\ntype Point = tuple[float, float]\n", "3.12", 2),
+        ("def first[T](items: list[T]) -> T:\n    return items[0]\n", "3.12", 1),
+    ],
+)
+def test_newer_syntax_raises_the_floor(source: str, version: str, line: int) -> None:
+    info = scan_source(source)
+    assert (version, line) in [(v, m.line) for v, m in info.floors]
+    assert info.python2 == []
+
+
+def test_python3_code_has_no_python2_markers() -> None:
+    info = scan_source("from __future__ import print_function\nprint('x', file=sys.stderr)\n")
+    assert info.python2 == [] and info.floors == []
+    assert ("__future__", 1) in info.imports
+
+
+def test_imports_are_read_from_python2_sources() -> None:
+    info = scan_source(
+        "import os, urllib2 as u\nfrom cx_Oracle import connect\nfrom . import sibling\nprint 'x'\n"
+    )
+    names = [name for name, _ in info.imports]
+    assert {"os", "urllib2", "cx_Oracle", "cx_Oracle.connect"} <= set(names)
+    assert not any(n.startswith(".") or n == "sibling" for n in names)
+
+
+def test_garbage_is_unparsable() -> None:
+    with pytest.raises(Unparsable):
+        scan_source("def (:\n  ]]] ???\n")
+
+
+def test_coding_line_is_honoured_and_bad_bytes_refused() -> None:
+    assert "é" in decode("# -*- coding: latin-1 -*-\ns = 'é'\n".encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError):
+        decode(b"s = '\xff\xfe'\n")
+
+
+def test_declarations_from_every_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            ".python-version": "3.11.4\n",
+            "runtime.txt": "python-3.11.9\n",
+            "pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.10"\n',
+            "setup.cfg": "[options]\npython_requires = >=3.9\n",
+            "Pipfile": '[requires]\npython_version = "3.11"\n',
+            "environment.yml": "dependencies:\n  - python=3.11\n",
+            "tox.ini": "[tox]\nenvlist = py310, py311\n",
+        },
+    )
+    found = {d.source.split(":")[0]: d for d in declarations(tmp_path, [])}
+    assert set(found) == {
+        ".python-version",
+        "runtime.txt",
+        "pyproject.toml",
+        "setup.cfg",
+        "Pipfile",
+        "environment.yml",
+        "tox.ini",
+    }
+    assert found["pyproject.toml"].source == "pyproject.toml:3"
+    assert found["tox.ini"].versions == ("3.10", "3.11")
+
+
+def test_python2_setup_py_declares_its_version(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "setup.py": """\
+                from setuptools import setup
+                print "building"
+                setup(
+                    name="legacy",
+                    install_requires=["requests<2.28", u"six"],
+                    classifiers=[
+                        "Programming Language :: Python :: 2.7",
+                    ],
+                )
+            """
+        },
+    )
+    (declaration,) = declarations(tmp_path, [])
+    assert declaration.versions == ("2.7",) and declaration.source == "setup.py:7"
+    assert [d.requirement for d in declared(tmp_path, [])] == ["requests<2.28", "six"]
+
+
+def test_choose_keeps_declaration_and_shows_conflicting_code() -> None:
+    pythons = load().pythons
+    runtime = declarations_for({"runtime.txt": "python-2.7.18\n"})
+    code = Evidence(floors=[("3.10", "match statement", "app/main.py:4")])
+    choice = choose(pythons, "3.12", runtime, code)
+    assert choice.python == "2.7"
+    assert any("app/main.py:4" in c and "3.10" in c for c in choice.conflicts)
+
+
+def declarations_for(files: dict[str, str]) -> list:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return declarations(write(Path(folder), files), [])
+
+
+def test_choose_from_code_alone() -> None:
+    pythons = load().pythons
+    py2 = choose(pythons, "3.12", [], Evidence(python2=[("print statement", "etl/load.py:12")]))
+    assert py2.python == "2.7" and py2.reason == "print statement, etl/load.py:12"
+    newer = choose(pythons, "3.12", [], Evidence(floors=[("3.13", "something", "a.py:1")]))
+    assert newer.python == "3.13"
+    nothing = choose(pythons, "3.12", [], Evidence())
+    assert nothing.python == "3.12" and "default" in nothing.reason
+
+
+def test_requirements_files_keep_pins_follow_includes_and_skip_options(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements.txt": """\
+                # comment
+                -r requirements-base.txt
+                -e .
+                --index-url https://example.invalid/simple
+                pandas==1.5.3  # pinned
+                requests>=2,<3 \\
+                    --hash=sha256:0000
+                not a requirement !!
+            """,
+            "requirements-base.txt": "numpy==1.24.4\npandas\n",
+            "pyproject.toml": '[project]\nname = "x"\ndependencies = ["httpx>=0.27"]\n',
+            "Pipfile": '[packages]\nflask = "==2.3.3"\nclick = "*"\n',
+            "environment.yml": (
+                "dependencies:\n  - python=3.11\n  - pytorch=2.1\n  - libgcc-ng\n  - pip\n"
+                "  - pip:\n    - rich==13.7.1\n"
+            ),
+        },
+    )
+    warnings: list[str] = []
+    found = {d.requirement: d.source for d in declared(tmp_path, warnings)}
+    assert found["numpy==1.24.4"] == "requirements-base.txt:1"
+    assert found["pandas==1.5.3"] == "requirements.txt:5", "a pinned line wins over a bare name"
+    assert "requests<3,>=2" in found
+    assert {"httpx>=0.27", "flask==2.3.3", "click", "rich==13.7.1", "torch==2.1.*"} <= set(found)
+    assert not any(r.startswith(("libgcc", "pip", "python")) for r in found)
+    assert any("requirements.txt:8" in w for w in warnings)
+
+
+def test_notebooks_imports_and_pip_lines(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "nb/analysis.ipynb": notebook(
+                "%pip install polars==1.8.2 -q\nimport pandas as pd\n",
+                "%%bash\necho not python\n",
+                "!ls\nfrom pyspark.sql import SparkSession\n",
+            ),
+            "nb/broken.ipynb": "{not json",
+        },
+    )
+    code = read_code(tmp_path)
+    assert code.notebooks == ["nb/analysis.ipynb"]
+    assert code.imports["pandas"] == ["nb/analysis.ipynb cell 1, line 2"]
+    assert code.imports["pyspark.sql"] == ["nb/analysis.ipynb cell 3, line 2"]
+    assert code.pip_installs == [("polars==1.8.2", "nb/analysis.ipynb cell 1, line 1")]
+    assert any("nb/broken.ipynb" in w and "JSON" in w for w in code.warnings)
+
+
+def test_own_modules_and_virtualenvs_are_not_dependencies(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "src/mypkg/__init__.py": "",
+            "src/mypkg/core.py": "import helpers\nimport mypkg.util\nimport requests\n",
+            "src/mypkg/helpers.py": "",
+            ".venv/lib/site.py": "import leaked_from_venv\n",
+            "venv2/pyvenv.cfg": "home = /usr\n",
+            "venv2/lib/x.py": "import also_leaked\n",
+        },
+    )
+    facts = scan(tmp_path)
+    assert {"mypkg", "helpers", "core"} <= facts.code.own_modules
+    assert "leaked_from_venv" not in facts.code.imports
+    assert "also_leaked" not in facts.code.imports
+    proposal = propose(facts, load(), python="3.12")
+    assert [a.requirement for a in proposal.added] == ["requests"]
+
+
+def test_pypi_names_and_stdlib_per_python() -> None:
+    assert distribution("sklearn.linear_model") == "scikit-learn"
+    assert distribution("cv2") == "opencv-python-headless"
+    assert distribution("yaml") == "PyYAML"
+    assert distribution("MySQLdb") == "mysqlclient"
+    assert distribution("PIL.Image") == "Pillow"
+    assert distribution("bs4") == "beautifulsoup4"
+    assert distribution("requests") == "requests"
+    assert {"urllib2", "ConfigParser", "cPickle"} <= stdlib("2.7")
+    assert not {"urllib2", "ConfigParser", "cPickle"} & stdlib("3.12")
+    assert "tomllib" in stdlib("3.11") and "tomllib" not in stdlib("2.7")
+
+
+def test_an_import_an_option_provides_turns_the_option_on(tmp_path: Path) -> None:
+    write(tmp_path, {"db.py": "import MySQLdb\n"})
+    proposal = propose(scan(tmp_path), load(), python="3.12")
+    assert proposal.answers["drivers"] == ["mysql"]
+    assert proposal.answers["options"] == ["mysql:mysqlclient"]
+    assert proposal.added == []
+
+
+def test_driver_the_python_cannot_have_is_a_conflict_with_the_way_out(tmp_path: Path) -> None:
+    write(tmp_path, {"runtime.txt": "python-2.7.18\n", "fast.py": "import polars\n"})
+    proposal = propose(scan(tmp_path), load())
+    assert proposal.answers["python"] == "2.7"
+    assert "polars" not in proposal.answers["stacks"]
+    (conflict,) = [c for c in proposal.conflicts if "polars" in c]
+    assert "fast.py:1" in conflict and "choose Python" in conflict
+
+
+def test_organisation_catalog_driver_is_detected(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "org/acme.toml": """\
+                kind = "driver"
+                id = "acmedb"
+                name = "ACME DB"
+                summary = "ACME's database client."
+                sources = ["test"]
+                detect = { imports = ["acme_db"] }
+                pip = ["six==1.16.0"]
+            """,
+            "proj/app.py": "import acme_db.client\n",
+        },
+    )
+    catalog = load([tmp_path / "org" / "acme.toml"])
+    proposal = propose(scan(tmp_path / "proj"), catalog)
+    assert "acmedb" in proposal.answers["drivers"]
+    assert proposal.evidence["drivers:acmedb"] == "import acme_db.client, app.py:1"
