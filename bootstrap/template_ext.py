@@ -92,6 +92,13 @@ def dockerfile_str(value: str) -> str:
             f"catalog value {text!r} holds the control character {bad!r}, which a Dockerfile "
             "cannot carry: fix the catalog record"
         )
+    if text.endswith("\\") or '\\"' in text:
+        # Docker reads \\ and \" right, but hadolint cannot parse an escaped backslash before
+        # a quote, and every project must pass hadolint.
+        raise UsageError(
+            f"catalog value {text!r} has a backslash before a quote or at its end, which "
+            "Dockerfile linters cannot parse: fix the catalog record"
+        )
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
     return f'"{escaped}"'
 
