@@ -73,10 +73,11 @@ def init_command(args: argparse.Namespace) -> int:
         print(f"\nWould add {len(files)} files to {project} (--dry-run: nothing written):")
         _print_files(files)
         return 0
-    if _interactive(args):
+    interactive = _interactive(args)
+    _report(facts, proposal, answers, catalog)
+    if interactive:
         from bootstrap.wizard import run_wizard
 
-        _report(facts, proposal, answers, catalog)
         before = (answers["python"], answers["stacks"], answers["drivers"], answers["options"])
         answers = run_wizard(answers, catalog, asked=_asked(args), evidence=proposal.evidence)
         certs = {**certs, **read_ca_certs(answers["network"].pop("ca_cert_paths", None))}
@@ -415,8 +416,6 @@ def _summary(project: Path, outcome: Adopted, proposal: Any) -> None:
         print(f"  {plan['layout']['requirements_txt']}: {outcome.lock.message}")
     print(f"Files added ({len(outcome.placements)}); none of yours was changed:")
     _print_files(outcome.placements)
-    for added in proposal.added:
-        print(f"  requirement added: {added.requirement} (import {added.module}, {added.where})")
     for conflict in proposal.conflicts:
         print(f"  conflict: {conflict}")
     for note in proposal.notes:
