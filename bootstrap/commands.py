@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from bootstrap.answers import Answers, defaults, load_file, read_recorded, split
 from bootstrap.catalog import Catalog, load
 from bootstrap.cli import existing_dir
 from bootstrap.errors import UsageError, ValidationFailed
+from bootstrap.layout import requirements_dir
 
 PEM_MARK = b"-----BEGIN CERTIFICATE-----"
 
@@ -118,17 +120,20 @@ def new_command(args: argparse.Namespace) -> int:
     from bootstrap.plan import make_plan
 
     make_plan(answers, catalog)  # refuse incompatible answers before any work
-    outcome = new_project(
-        answers,
-        catalog,
-        output,
-        force=args.force,
-        catalogs=args.catalog,
-        ca_certs=certs,
-        offline=args.offline,
-        index_url=answers["network"].get("pip_index_url"),
-        progress=_progress,
-    )
+    try:
+        outcome = new_project(
+            answers,
+            catalog,
+            output,
+            force=args.force,
+            catalogs=args.catalog,
+            ca_certs=certs,
+            offline=args.offline,
+            index_url=answers["network"].get("pip_index_url"),
+            progress=_progress,
+        )
+    finally:
+        _progress("done")
     _summary(outcome)
     return 0
 
@@ -148,9 +153,17 @@ def _asked(args: argparse.Namespace) -> set[str]:
     return given
 
 
+_running: list[Any] = []
+
+
 def _progress(step: str) -> None:
+    """Each pipeline step ends the previous one; locking shows a spinner on a terminal."""
+    while _running:
+        _running.pop().__exit__(None, None, None)
     if step == "locking":
-        print("Locking requirements for the container's Python ...", file=sys.stderr, flush=True)
+        from bootstrap.lock import Spinner
+
+        _running.append(Spinner("Locking requirements for the container's Python").__enter__())
 
 
 def _summary(outcome: Any) -> None:
@@ -222,59 +235,90 @@ def catalog_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def lock_command(args: argparse.Namespace) -> int:
-    from bootstrap.lock import lock_project
+def _lock_and_report(project: Path, args: argparse.Namespace, **options: Any) -> Any:
+    """Lock ``project`` for its recorded Python, with a spinner, and say how it went."""
+    from bootstrap.lock import Spinner, catalog_metadata, lock_project
 
-    project = existing_dir(args.project_dir)
     recorded = read_recorded(project)
-    print("Locking requirements for Python", recorded["python"], "...", file=sys.stderr, flush=True)
-    result = lock_project(
-        project,
-        recorded["python"],
-        offline=args.offline,
-        index=args.index_url or recorded.get("network", {}).get("pip_index_url"),
-        upgrade=args.upgrade,
-        upgrade_packages=tuple(args.upgrade_package),
-    )
-    print(
-        f"requirements.txt: locked in {result.seconds:.1f} s"
-        if result.full
-        else f"requirements.txt: {result.message}"
+    python = recorded["python"]
+    catalog = load_catalog(args, recorded)
+    index = getattr(args, "index_url", None) or recorded.get("network", {}).get("pip_index_url")
+    offline = bool(getattr(args, "offline", False))
+    message = f"Locking {project / 'requirements.in'} for Python {python}"
+    with nullcontext() if offline else Spinner(message):
+        result = lock_project(
+            project,
+            python,
+            offline=offline,
+            index=index,
+            metadata=catalog_metadata(catalog),
+            **options,
+        )
+    if result.full:
+        print(f"requirements.txt: locked with hashes for Python {python} in {result.seconds:.1f} s")
+    else:
+        print(f"warning: {result.message}", file=sys.stderr)
+    return result
+
+
+def lock_command(args: argparse.Namespace) -> int:
+    project = existing_dir(args.project_dir)
+    if not (requirements_dir(project) / "requirements.in").is_file():
+        raise UsageError(
+            f"{project}: no requirements.in: run bootstrap lock on a folder made by bootstrap new or init"
+        )
+    _lock_and_report(
+        project, args, upgrade=args.upgrade, upgrade_packages=tuple(args.upgrade_package)
     )
     return 0
 
 
 def add_command(args: argparse.Namespace) -> int:
     from packaging.requirements import InvalidRequirement, Requirement
-
-    from bootstrap.lock import lock_project
+    from packaging.utils import canonicalize_name
 
     project = existing_dir(args.project_dir)
-    recorded = read_recorded(project)
+    path = requirements_dir(project) / "requirements.in"
+    if not path.is_file():
+        raise UsageError(
+            f"{project}: no requirements.in: run bootstrap add on a folder made by bootstrap new or init"
+        )
+    added: list[Requirement] = []
     for package in args.packages:
         try:
-            Requirement(package)
+            requirement = Requirement(package)
         except InvalidRequirement:
             raise UsageError(
-                f"package {package!r} is not a valid requirement: use NAME or NAME==VERSION"
+                f"package {package!r} is not a valid requirement: use NAME, NAME==VERSION or NAME>=VERSION"
             ) from None
-    from bootstrap.layout import requirements_dir
-
-    path = requirements_dir(project) / "requirements.in"
-    before = path.read_text(encoding="utf-8") if path.exists() else ""
-    lines = before.rstrip("\n") + "\n" + "".join(p + "\n" for p in args.packages)
-    path.write_text(lines.lstrip("\n"), encoding="utf-8")
+        if requirement.url:
+            raise UsageError(
+                f"package {package!r} is a URL: a hashed lock needs packages from the index, use NAME==VERSION"
+            )
+        added.append(requirement)
+    before = path.read_bytes()
+    text = before.decode("utf-8")
+    names = {canonicalize_name(r.name) for r in added}
+    kept = []
+    for line in text.splitlines():
+        stripped = line.split(" #", 1)[0].strip()
+        if stripped and not stripped.startswith(("#", "-")):
+            try:
+                if canonicalize_name(Requirement(stripped).name) in names:
+                    continue  # replaced by the new spec
+            except InvalidRequirement:
+                pass
+        kept.append(line)
+    new_text = "\n".join(kept).rstrip("\n") + "\n" + "".join(str(r) + "\n" for r in added)
+    lock = project / "requirements.txt"
+    lock_before = lock.read_bytes() if lock.exists() else None
+    path.write_text(new_text, encoding="utf-8")
     try:
-        result = lock_project(
-            project,
-            recorded["python"],
-            index=args.index_url or recorded.get("network", {}).get("pip_index_url"),
-        )
+        _lock_and_report(project, args)
     except BaseException:
-        path.write_text(before, encoding="utf-8")
+        path.write_bytes(before)
+        if lock_before is not None:
+            lock.write_bytes(lock_before)
         raise
-    print(
-        f"added {', '.join(args.packages)}; requirements.txt: "
-        + ("locked" if result.full else result.message)
-    )
+    print(f"added to requirements.in: {', '.join(str(r) for r in added)}")
     return 0

@@ -13,7 +13,7 @@ from typing import Any
 from bootstrap import place
 from bootstrap.catalog import Catalog
 from bootstrap.errors import ValidationFailed
-from bootstrap.lock import LockResult, lock_project
+from bootstrap.lock import LockResult, catalog_metadata, lock_project
 from bootstrap.plan import Plan, make_plan
 from bootstrap.render import render
 from bootstrap.validate import Report, validate_project
@@ -44,7 +44,13 @@ def generate(
     progress("rendering")
     project = render(answers, scratch, catalogs=catalogs, ca_certs=ca_certs)
     progress("locking")
-    lock = lock_project(project, plan["python"], offline=offline, index=index_url)
+    lock = lock_project(
+        project,
+        plan["python"],
+        offline=offline,
+        index=index_url,
+        metadata=catalog_metadata(catalog),
+    )
     progress("validating")
     report = validate_project(project, catalog)
     if report.problems:

@@ -1,0 +1,431 @@
+"""Locking where uv cannot: Python 2.7, and pip-based checks of any lock for a foreign target.
+
+uv refuses Python < 3.6, so a 2.7 lock is resolved by pip's own resolver, told the target: its
+version, implementation, ABI and platforms (binary wheels only, so no setup.py ever runs on the
+host) and, since pip evaluates environment markers against the interpreter running it, a marker
+environment patched to the target's. Source-only packages take part through the metadata the
+catalog declares for them (`lock_metadata`): pip sees a stand-in wheel carrying those
+dependencies, and the lock keeps the real files' hashes from the index.
+
+pip is pinned (PIP_VERSION): the marker patch relies on its internals, and newer pips reject the
+legacy version specifiers that Python 2 era packages carry (pandas 0.24.2 asks for pytz>=2011k).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html.parser
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from bootstrap.errors import BootstrapError
+
+PIP_VERSION = "23.2.1"
+MANYLINUX_FLOOR = 17  # manylinux2014 = manylinux_2_17: the oldest tag modern wheels carry
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The interpreter a lock is for: what pip needs to pick wheels and evaluate markers."""
+
+    python: str  # "2.7", "3.11"
+    machine: str  # "x86_64", "aarch64"
+    glibc: int = 28  # newest manylinux_2_N accepted; 2.28 is older than every Debian in the catalog
+
+    @property
+    def abi(self) -> str:
+        # Debian's python2.7 is built with UCS4 (wide unicode): its wheels are cp27mu
+        nodot = self.python.replace(".", "")
+        return f"cp{nodot}mu" if self.python == "2.7" else f"cp{nodot}"
+
+    @property
+    def platforms(self) -> list[str]:
+        newest = 17 if self.python == "2.7" else self.glibc
+        tags = [f"manylinux_2_{minor}_{self.machine}" for minor in range(newest, 4, -1)]
+        tags += [f"manylinux2014_{self.machine}"]
+        if self.machine == "x86_64":
+            tags += ["manylinux2010_x86_64", "manylinux1_x86_64"]
+        return tags
+
+    def markers(self) -> dict[str, str]:
+        """PEP 508 marker values of CPython ``python`` on Linux ``machine``."""
+        two = self.python == "2.7"
+        return {
+            "implementation_name": "cpython",
+            "implementation_version": "0" if two else f"{self.python}.0",
+            "os_name": "posix",
+            "platform_machine": self.machine,
+            "platform_release": "",
+            "platform_system": "Linux",
+            "platform_version": "",
+            "python_full_version": "2.7.18" if two else f"{self.python}.0",
+            "platform_python_implementation": "CPython",
+            "python_version": self.python,
+            "sys_platform": "linux2" if two else "linux",
+        }
+
+    def pip_flags(self) -> list[str]:
+        flags = ["--python-version", self.python, "--implementation", "cp"]
+        for abi in (self.abi, "abi3", "none"):
+            flags += ["--abi", abi]
+        for platform in self.platforms:
+            flags += ["--platform", platform]
+        return flags
+
+
+# Run pip with default_environment() answering for the target: markers decide which dependencies
+# a package has, and pip would otherwise answer them for the interpreter running it.
+_PATCH = """\
+import json, sys
+import pip._vendor.packaging.markers as markers
+_env = json.loads(sys.argv.pop(1))
+markers.default_environment = lambda: dict(_env)
+from pip._internal.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bootstrap"
+
+
+def ca_bundle() -> str | None:
+    """The CA bundle the user configured for Python tools, if any (a TLS-intercepting proxy's)."""
+    for key in ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        value = os.environ.get(key)
+        if value and Path(value).is_file():
+            return value
+    return None
+
+
+def ensure_pip(index: str, version: str = PIP_VERSION) -> Path:
+    """A private copy of pip ``version`` (installed once with uv), whatever pip the host has."""
+    from bootstrap.lock import uv_binary
+
+    target = cache_dir() / f"pip-{version}"
+    if (target / "pip" / "__init__.py").is_file():
+        return target
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".pip-", dir=cache_dir()))
+    command = [
+        uv_binary(),
+        "pip",
+        "install",
+        "--quiet",
+        "--no-config",
+        "--target",
+        str(staging),
+        "--python",
+        sys.executable,
+        "--index-url",
+        index,
+        f"pip=={version}",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, env=tool_env(), check=False)
+    if result.returncode != 0:
+        raise BootstrapError(
+            f"installing pip {version} for the Python 2.7 resolver failed: "
+            f"{_first_line(result.stderr)}: check that {index} serves pip"
+        )
+    try:
+        staging.rename(target)
+    except OSError:  # another process won the race: use its copy
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def tool_env() -> dict[str, str]:
+    """The environment for pip and uv: the user's CA bundle, none of the host's pip config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PYTHONNOUSERSITE"] = "1"
+    bundle = ca_bundle()
+    if bundle:
+        env["SSL_CERT_FILE"] = bundle
+    return env
+
+
+def run_pip(
+    args: Sequence[str],
+    target: Target,
+    *,
+    index: str,
+    cwd: Path | None = None,
+    version: str = PIP_VERSION,
+) -> subprocess.CompletedProcess[str]:
+    """pip ``version``, isolated from any pip configuration, resolving for ``target``."""
+    home = ensure_pip(index, version)
+    env = tool_env()
+    env["PYTHONPATH"] = str(home)
+    command = [sys.executable, "-c", _PATCH, json.dumps(target.markers()), *args]
+    bundle = ca_bundle()
+    if bundle and args and args[0] in ("install", "download"):
+        command += ["--cert", bundle]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, check=False)
+
+
+def stand_in_wheel(folder: Path, entry: Mapping[str, Any]) -> Path:
+    """A wheel with no code and ``entry``'s dependencies: pip resolves through it, nothing more."""
+    name = canonicalize_name(entry["name"]).replace("-", "_")
+    version = entry["version"]
+    dist_info = f"{name}-{version}.dist-info"
+    lines = ["Metadata-Version: 2.1", f"Name: {entry['name']}", f"Version: {version}"]
+    if entry.get("requires_python"):
+        lines.append(f"Requires-Python: {entry['requires_python']}")
+    lines += [f"Requires-Dist: {req}" for req in entry.get("requires_dist", [])]
+    files = {
+        f"{dist_info}/METADATA": ("\n".join(lines) + "\n").encode(),
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: bootstrap\nRoot-Is-Purelib: true\nTag: py2-none-any\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = folder / f"{name}-{version}-py2.py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+    return wheel
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+
+
+def index_files(index: str, name: str, timeout: float = 60) -> list[tuple[str, str]]:
+    """(filename, sha256) of every file the index lists for ``name``: PEP 691 JSON, else HTML."""
+    url = f"{index.rstrip('/')}/{canonicalize_name(name)}/"
+    request = urllib.request.Request(url, headers={"Accept": f"{SIMPLE_JSON}, text/html;q=0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=ssl_context()) as response:
+            body = response.read()
+            kind = response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return []
+        raise
+    if SIMPLE_JSON in kind or body.lstrip().startswith(b"{"):
+        data = json.loads(body)
+        return [
+            (f["filename"], f["hashes"]["sha256"])
+            for f in data.get("files", [])
+            if "sha256" in f.get("hashes", {})
+        ]
+    parser = _Links()
+    parser.feed(body.decode("utf-8", "replace"))
+    out = []
+    for href in parser.links:
+        path, _, fragment = href.partition("#")
+        if fragment.startswith("sha256="):
+            out.append((urllib.request.unquote(path.rsplit("/", 1)[-1]), fragment[7:]))
+    return out
+
+
+def ssl_context() -> Any:
+    import ssl
+
+    return ssl.create_default_context(cafile=ca_bundle())
+
+
+def file_version(filename: str) -> tuple[str, Version] | None:
+    """(canonical name, version) of a wheel or sdist file name, or None for anything else."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _build, _tags = parse_wheel_filename(filename)
+            return name, version
+        for suffix in (".tar.bz2", ".tar.xz", ".tgz"):
+            if filename.endswith(suffix):
+                stem = filename[: -len(suffix)]
+                name, _, version = stem.rpartition("-")
+                return canonicalize_name(name), Version(version)
+        name, version = parse_sdist_filename(filename)
+        return name, version
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion, ValueError):
+        return None
+
+
+def hashes_for(name: str, version: str, indexes: Sequence[str]) -> list[str]:
+    """Every file of ``name`` ``version`` on the indexes, so the lock installs on any platform."""
+    wanted = (canonicalize_name(name), Version(version))
+    found: set[str] = set()
+    for index in indexes:
+        for filename, sha in index_files(index, name):
+            if file_version(filename) == wanted:
+                found.add(sha)
+    return sorted(found)
+
+
+def format_lock(pins: Iterable[tuple[str, str, list[str]]]) -> str:
+    """pip-compile's layout: one ``name==version`` per package, its hashes on continuation lines."""
+    blocks = []
+    for name, version, hashes in sorted(pins, key=lambda p: canonicalize_name(p[0])):
+        lines = [f"{name}=={version}"] + [f"    --hash=sha256:{h}" for h in hashes]
+        blocks.append(" \\\n".join(lines) + "\n")
+    return "".join(blocks)
+
+
+def read_in(project: Path) -> tuple[list[str], list[str]]:
+    """requirements.in as (requirement lines, extra index URLs)."""
+    requirements, extra = [], []
+    for raw in (project / "requirements.in").read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("--extra-index-url"):
+            extra.append(line.split(None, 1)[1] if " " in line else line.split("=", 1)[1])
+        elif not line.startswith("-"):
+            requirements.append(line)
+    return requirements, extra
+
+
+def pins_of(lock_text: str) -> dict[str, str]:
+    """canonical name → version of every ``name==version`` line of a lock."""
+    pins = {}
+    for line in lock_text.replace("\\\n", " ").splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        try:
+            requirement = Requirement(re.split(r"\s+--hash", line, maxsplit=1)[0])
+        except InvalidRequirement:
+            continue
+        spec = next(iter(requirement.specifier), None)
+        if spec is not None and spec.operator == "==":
+            pins[canonicalize_name(requirement.name)] = spec.version
+    return pins
+
+
+def _applies(entry: Mapping[str, Any], python: str) -> bool:
+    spec = entry.get("requires_python")
+    return not spec or Version(f"{python}.0") in SpecifierSet(spec)
+
+
+def lock_legacy(
+    project: Path,
+    python: str,
+    *,
+    index: str,
+    metadata: Sequence[Mapping[str, Any]] = (),
+    upgrade: bool = False,
+    upgrade_packages: Sequence[str] = (),
+) -> str:
+    """Resolve requirements.in for CPython ``python`` (2.7) on Linux x86_64; return the lock body."""
+    requirements, extra = read_in(project)
+    target = Target(python, "x86_64")
+    previous = project / "requirements.txt"
+    keep: dict[str, str] = {}
+    if previous.is_file() and not upgrade and "--hash=" in previous.read_text(encoding="utf-8"):
+        skip = {canonicalize_name(n) for n in upgrade_packages}
+        keep = {
+            n: v for n, v in pins_of(previous.read_text(encoding="utf-8")).items() if n not in skip
+        }
+    with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
+        work = Path(tmp)
+        stand_ins = work / "stand-ins"
+        stand_ins.mkdir()
+        for entry in metadata:
+            if _applies(entry, python):
+                stand_in_wheel(stand_ins, entry)
+        (work / "requirements.in").write_text("\n".join(requirements) + "\n", encoding="utf-8")
+        report = work / "report.json"
+        args = [
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--quiet",
+            "--target",
+            str(work / "target"),
+            "--report",
+            str(report),
+            "--only-binary",
+            ":all:",
+            "--use-feature=fast-deps",
+            "--index-url",
+            index,
+            "--find-links",
+            str(stand_ins),
+            *[flag for url in extra for flag in ("--extra-index-url", url)],
+            *target.pip_flags(),
+            "-r",
+            str(work / "requirements.in"),
+        ]
+        result = None
+        if keep:
+            (work / "previous.txt").write_text(
+                "".join(f"{n}=={v}\n" for n, v in sorted(keep.items())), encoding="utf-8"
+            )
+            result = run_pip([*args, "-c", str(work / "previous.txt")], target, index=index)
+        if result is None or result.returncode != 0:
+            # the previous pins no longer fit requirements.in: resolve afresh
+            result = run_pip(args, target, index=index)
+        if result.returncode != 0:
+            raise BootstrapError(_explain(result.stderr, python))
+        installed = json.loads(report.read_text(encoding="utf-8"))["install"]
+    pins = [(item["metadata"]["name"], item["metadata"]["version"]) for item in installed]
+    indexes = [index, *extra]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        hashes = list(pool.map(lambda p: hashes_for(p[0], p[1], indexes), pins))
+    missing = [f"{n}=={v}" for (n, v), h in zip(pins, hashes, strict=True) if not h]
+    if missing:
+        raise BootstrapError(
+            f"locking for Python {python}: no file with a sha256 on the index for {', '.join(missing)}: "
+            "check the index serves hashes (PEP 503 #sha256= or PEP 691)"
+        )
+    return format_lock((n, v, h) for (n, v), h in zip(pins, hashes, strict=True))
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
+
+
+def _explain(stderr: str, python: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("ERROR")]
+    missing = re.search(r"No matching distribution found for (\S+)", stderr)
+    conflict = sorted(set(re.findall(r"depends on (\S+)", stderr)))
+    if missing or conflict:
+        what = missing.group(1) if missing else " or ".join(conflict)
+        return (
+            f"locking for Python {python}: {what}: no wheel for CPython {python} on Linux x86_64 "
+            "satisfies it on the index: pin versions that have one, or declare the sdist's "
+            "dependencies in a catalog record's lock_metadata"
+        )
+    return f"locking for Python {python} failed: {_first_line(' '.join(lines) or stderr)}"
