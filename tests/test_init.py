@@ -527,3 +527,17 @@ def test_adopted_project_opens_with_devcontainer_up(containers: dict[str, Path])
         ).stdout.split()
         if ids:
             subprocess.run([DOCKER, "rm", "-f", *ids], capture_output=True, check=False)
+
+
+@pytest.mark.network
+def test_lock_and_add_work_on_an_adopted_project(tmp_path: Path) -> None:
+    project = make(tmp_path / "job", {"job.py": "import pymysql\n", "requirements.txt": "six\n"})
+    adopt(project)
+    result = run("add", project, "tabulate==0.9.0")
+    assert result.returncode == 0, result.stderr
+    assert "tabulate==0.9.0" in (project / ".devcontainer/requirements.in").read_text()
+    assert "tabulate==0.9.0" in (project / ".devcontainer/requirements.txt").read_text()
+    assert (project / "requirements.txt").read_text() == "six\n"
+    result = run("lock", project)
+    assert result.returncode == 0, result.stderr
+    assert run("validate", project).returncode == 0
