@@ -36,6 +36,15 @@ def requirements_dir(project: Path) -> Path:
     return moved.parent if moved.is_file() else project
 
 
+def sibling_name(name: str) -> str:
+    """Where bootstrap's file goes when the project has one of that name: README.md →
+    README.bootstrap.md, app.py → app.bootstrap.py, .gitignore → .gitignore.bootstrap."""
+    folder, _, base = name.rpartition("/")
+    stem, dot, suffix = base.rpartition(".")
+    new = f"{stem}.bootstrap{dot}{suffix}" if stem else base + ".bootstrap"
+    return f"{folder}/{new}" if folder else new
+
+
 def _devcontainer(project: Path) -> Any:
     path = project / DEVCONTAINER_JSON
     try:

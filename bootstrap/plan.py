@@ -348,6 +348,7 @@ def layout(answers: Mapping[str, Any]) -> dict[str, str]:
         "dockerfile_ref": "Dockerfile" if moved else "../Dockerfile",
         "requirements_in": requirements_in,
         "requirements_txt": f"{folder}/requirements.txt" if folder else "requirements.txt",
+        "siblings": list(chosen.get("siblings", [])),
     }
 
 

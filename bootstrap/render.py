@@ -120,6 +120,9 @@ def _arrange(project: Path, layout: Mapping[str, str]) -> None:
             ("requirements.in", layout["requirements_in"]),
             ("requirements.txt", layout["requirements_txt"]),
         ]
+    from bootstrap.layout import sibling_name
+
+    moves += [(name, sibling_name(name)) for name in layout.get("siblings", [])]
     for source, target in moves:
         if (project / source).exists():
             (project / target).parent.mkdir(parents=True, exist_ok=True)
