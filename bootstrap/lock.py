@@ -188,6 +188,7 @@ def lock_with_uv(
     metadata: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """Resolve for each of MACHINES with uv; return the merged lock body."""
+    project = project.resolve()  # uv runs in a scratch folder
     previous = project / "requirements.txt"
     # uv keeps the pins of the previous lock (or the curated pins) unless asked to upgrade
     keep = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""

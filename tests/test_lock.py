@@ -451,3 +451,24 @@ def test_add_restores_requirements_when_the_lock_fails(tmp_path: Path) -> None:
     (line,) = said(failed.stderr)
     assert line.startswith("error: locking requirements.in for Python 3.12 failed"), line
     assert snapshot(project) == before
+
+
+@pytest.mark.network
+def test_spinner_on_a_terminal_plain_line_otherwise(tmp_path: Path) -> None:
+    import sys
+
+    import pexpect
+
+    project, result = new(tmp_path, "spin", "--python", "3.12", "--stack", "pydata", "--offline")
+    assert result.returncode == 0, result.stderr
+    child = pexpect.spawn(
+        sys.executable, ["-m", "bootstrap", "lock", str(project)], encoding="utf-8", timeout=300
+    )
+    child.expect(r"\r[|/\\-] Locking \S+ for Python 3\.12 \d+\.\d s")
+    child.expect(r"locked with hashes for Python 3\.12 in \d+\.\d s")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    plain = run("lock", project)  # no terminal: one line, no carriage returns
+    assert plain.returncode == 0, plain.stderr
+    assert "\r" not in plain.stderr and plain.stderr.count("Locking ") == 1
