@@ -69,6 +69,7 @@ def init_command(args: argparse.Namespace) -> int:
         answers = validate(answers, catalog)
         make_plan(answers, catalog)
         _report(facts, proposal, answers, catalog)
+        answers = _with_siblings(answers, catalog, project, args, certs)
         files = _placements_dry(answers, catalog, project, args, certs)
         print(f"\nWould add {len(files)} files to {project} (--dry-run: nothing written):")
         _print_files(files)
@@ -101,6 +102,7 @@ def init_command(args: argparse.Namespace) -> int:
     )
     answers = validate(answers, catalog)
     make_plan(answers, catalog)  # refuse incompatible answers before any work
+    answers = _with_siblings(answers, catalog, project, args, certs)
     outcome = adopt(answers, catalog, project, args, certs, index)
     _summary(project, outcome, proposal)
     return 0
@@ -211,7 +213,7 @@ def adopt(
             progress=_progress,
         )
         _extend_dockerignore(project, rendered, answers)
-        placements = placements_for(rendered, project)
+        placements = placements_for(rendered, project, answers)
         write_all(placements, project)
     return Adopted(answers, plan, lock, report, placements)
 
@@ -244,33 +246,46 @@ def _placements_dry(
         rendered = render(answers, scratch, catalogs=args.catalog, ca_certs=certs)
         return [
             Placement(Path(p.target), p.target, p.instead_of)
-            for p in placements_for(rendered, project)
+            for p in placements_for(rendered, project, answers)
         ]
 
 
-def sibling(name: str) -> str:
-    """The clearly named sibling for a file the user already has: README.md → README.bootstrap.md."""
-    folder, _, base = name.rpartition("/")
-    stem, dot, suffix = base.rpartition(".")
-    # .gitignore → .gitignore.bootstrap
-    new = f"{stem}.bootstrap{dot}{suffix}" if stem else base + ".bootstrap"
-    return f"{folder}/{new}" if folder else new
+def _with_siblings(
+    answers: Answers,
+    catalog: Catalog,
+    project: Path,
+    args: argparse.Namespace,
+    certs: dict[str, bytes],
+) -> Answers:
+    """The answers with ``layout.siblings``: every rendered file whose name the project has taken.
+
+    Recorded, so that every later render (bootstrap update) writes them to the same siblings.
+    """
+    from bootstrap.render import render
+
+    with _scratch() as scratch:
+        rendered = render(answers, scratch, catalogs=args.catalog, ca_certs=certs)
+        names = [p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if p.is_file()]
+    taken = sorted(n for n in names if (project / n).exists() or (project / n).is_symlink())
+    if not taken:
+        return answers
+    return validate({**answers, "layout": {**answers["layout"], "siblings": taken}}, catalog)
 
 
-def placements_for(rendered: Path, project: Path) -> list[Placement]:
-    """Every rendered file with its target; a taken name sends bootstrap's file to its sibling."""
+def placements_for(rendered: Path, project: Path, answers: Answers) -> list[Placement]:
+    """Every rendered file with its target; none may take a name the project already has."""
+    from bootstrap.layout import sibling_name
+
+    moved = {sibling_name(n): n for n in answers.get("layout", {}).get("siblings", [])}
     out: list[Placement] = []
     for path in sorted(p for p in rendered.rglob("*") if p.is_file()):
         rel = path.relative_to(rendered).as_posix()
-        if not (project / rel).exists() and not (project / rel).is_symlink():
-            out.append(Placement(path, rel))
-            continue
-        other = sibling(rel)
-        if (project / other).exists():
+        if (project / rel).exists() or (project / rel).is_symlink():
             raise UsageError(
-                f"{project / rel} and {project / other} both exist: move {other} aside and run init again"
+                f"{project / rel} exists, and bootstrap's {moved.get(rel, rel)} would go there: "
+                "move it aside and run init again"
             )
-        out.append(Placement(path, other, instead_of=rel))
+        out.append(Placement(path, rel, instead_of=moved.get(rel)))
     return out
 
 

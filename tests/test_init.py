@@ -221,6 +221,7 @@ def test_flask_app_keeps_its_dockerfile_and_readme_byte_identical(tmp_path: Path
     assert answers["layout"] == {
         "dockerfile": ".devcontainer/Dockerfile",
         "requirements": ".devcontainer/requirements.in",
+        "siblings": ["README.md", "app.py"],
     }
     devcontainer = (project / ".devcontainer/devcontainer.json").read_text()
     assert '"dockerfile": "Dockerfile"' in devcontainer
