@@ -249,6 +249,8 @@ def _py2_tokens(tokens: list[tokenize.TokenInfo]) -> list[Marker]:
             and tok.string.isdigit()
         ):
             found.append(Marker(line, f"octal literal 0{tok.string}"))
+        elif tok.type == tokenize.NUMBER and re.fullmatch(r"0[0-7]*[1-7][0-7]*[lL]?", tok.string):
+            found.append(Marker(line, f"octal literal {tok.string}"))  # one token from 3.12 on
         elif (
             tok.type == tokenize.NAME
             and tok.string in ("L", "l")
