@@ -33,15 +33,15 @@ def literal(value: str) -> str:
     return '{{ "' + escaped + '" }}'
 
 
-def context(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> dict[str, str]:
-    """Answers as cookiecutter variables (strings), the same keys its own prompts ask."""
+def variables(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> dict[str, str]:
+    """Answers as the template's variables (strings), the same keys its own prompts ask."""
     return {
-        "name": literal(answers["name"]),
-        "description": literal(answers.get("description", "")),
-        "python": literal(answers["python"]),
-        "stacks": literal(",".join(answers.get("stacks", []))),
-        "drivers": literal(",".join(answers.get("drivers", []))),
-        "options": literal(",".join(answers.get("options", []))),
+        "name": answers["name"],
+        "description": answers.get("description", ""),
+        "python": answers["python"],
+        "stacks": ",".join(answers.get("stacks", [])),
+        "drivers": ",".join(answers.get("drivers", [])),
+        "options": ",".join(answers.get("options", [])),
         "_network": json.dumps(answers.get("network", {}), sort_keys=True),
         "_init": json.dumps(
             {k: answers[k] for k in ("requirements", "layout") if answers.get(k)}, sort_keys=True
@@ -49,6 +49,14 @@ def context(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> di
         "_catalogs": os.pathsep.join(str(Path(c).resolve()) for c in catalogs or []),
         "_bootstrap_version": __version__,
         "_github_repo": answers.get("github_repo", ""),
+    }
+
+
+def context(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> dict[str, str]:
+    """The variables as cookiecutter's extra context: public ones as literals (it renders them)."""
+    return {
+        key: value if key.startswith("_") else literal(value)
+        for key, value in variables(answers, catalogs).items()
     }
 
 
@@ -73,11 +81,16 @@ def render(
                 "replay_dir": str(scratch / ".replay"),
                 "cookiecutters_dir": str(scratch / ".cookiecutters"),
             },
+            # The template's hooks (hooks/*.py) each start a fresh interpreter that imports this
+            # package; here their work runs in this process instead: the plan filter every file
+            # calls refuses bad answers as the pre hook does, and finish_project is the post hook.
+            accept_hooks=False,
         )
     except CookiecutterException as exc:
         first = str(exc).split(". Context:", 1)[0].splitlines()[0]
         raise BootstrapError(f"rendering the template failed: {first}") from None
     project = Path(out)
+    finish_project(project, variables(answers, catalogs))
     for name, data in (ca_certs or {}).items():
         target = project / CERTS_DIR / name
         target.parent.mkdir(parents=True, exist_ok=True)
