@@ -267,22 +267,25 @@ def build_with_sdk(
 
 _TELLING = (
     re.compile(r"fetch-artifact: "),
-    re.compile(
-        r"THESE PACKAGES DO NOT MATCH THE HASHES|Could not find a version|No matching distribution|SSLError|CERTIFICATE_VERIFY_FAILED"
-    ),
+    re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|SSL certificate problem"),
+    re.compile(r"DO NOT MATCH THE HASHES|Could not find a version|No matching distribution"),
     re.compile(r"^(ERROR|E): ", re.I),
     re.compile(r"\berror\b", re.I),
+)
+TLS_HINT = (
+    "TLS certificate verification failed (CERTIFICATE_VERIFY_FAILED): behind a TLS-intercepting "
+    "proxy the image must trust its CA: make the project with --ca-cert FILE"
 )
 
 
 def failure_reason(lines: Iterable[str]) -> str:
-    """The one line of a failed build that says why: vendor checksum, pip, apt, then anything."""
+    """The one line of a failed build that says why: vendor checksum, TLS, pip, apt, anything."""
     clean = [STEP_PREFIX.sub("", line).strip() for line in lines]
     clean = [line for line in clean if line and not line.startswith("------")]
-    for pattern in _TELLING:
+    for index, pattern in enumerate(_TELLING):
         hits = [line for line in clean if pattern.search(line)]
         if hits:
-            return hits[-1][:400]
+            return TLS_HINT if index == 1 else hits[-1][:400]
     return clean[-1][:400] if clean else "the build failed without output"
 
 
