@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,10 @@ def finish_project(project: Path, cookiecutter_context: Mapping[str, Any]) -> No
     """Post-generation: component files from the plan, and no helper script nobody calls."""
     from bootstrap.template_ext import plan as plan_for
 
+    # pip compiles every .py file it installs, the template's too, and cookiecutter copies
+    # folders whole: bytecode caches are never part of a project.
+    for cache in sorted(project.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache, ignore_errors=True)
     plan = plan_for(cookiecutter_context)
     for file in plan["files"]:
         target = project / file["path"]

@@ -101,6 +101,7 @@ def test_every_answer_set_is_made_or_refused(raw: dict[str, Any]) -> None:
         assert official_errors(first / ".devcontainer/devcontainer.json") == []
         assert hadolint_errors(first / "Dockerfile") == []
         assert all_pinned(first / "requirements.txt") == []
+        assert not [p for p in first.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
         recorded = json.loads((first / ".devcontainer/bootstrap.json").read_text("utf-8"))
         assert validate(recorded, CATALOG) == answers
         assert raw["description"] in (first / "README.md").read_text("utf-8")
