@@ -120,20 +120,17 @@ def new_command(args: argparse.Namespace) -> int:
     from bootstrap.plan import make_plan
 
     make_plan(answers, catalog)  # refuse incompatible answers before any work
-    try:
-        outcome = new_project(
-            answers,
-            catalog,
-            output,
-            force=args.force,
-            catalogs=args.catalog,
-            ca_certs=certs,
-            offline=args.offline,
-            index_url=answers["network"].get("pip_index_url"),
-            progress=_progress,
-        )
-    finally:
-        _progress("done")
+    outcome = new_project(
+        answers,
+        catalog,
+        output,
+        force=args.force,
+        catalogs=args.catalog,
+        ca_certs=certs,
+        offline=args.offline,
+        index_url=answers["network"].get("pip_index_url"),
+        show_progress=True,
+    )
     _summary(outcome)
     return 0
 
@@ -151,19 +148,6 @@ def _asked(args: argparse.Namespace) -> set[str]:
         if getattr(args, flag, None) is not None:
             given.add(key)
     return given
-
-
-_running: list[Any] = []
-
-
-def _progress(step: str) -> None:
-    """Each pipeline step ends the previous one; locking shows a spinner on a terminal."""
-    while _running:
-        _running.pop().__exit__(None, None, None)
-    if step == "locking":
-        from bootstrap.lock import Spinner
-
-        _running.append(Spinner("Locking requirements for the container's Python").__enter__())
 
 
 def _summary(outcome: Any) -> None:

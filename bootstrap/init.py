@@ -210,7 +210,7 @@ def adopt(
             ca_certs=certs,
             offline=args.offline,
             index_url=index,
-            progress=_progress,
+            show_progress=True,
         )
         _extend_dockerignore(project, rendered, answers)
         placements = placements_for(rendered, project, answers)
@@ -225,11 +225,6 @@ def _scratch() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _progress(step: str) -> None:
-    if step == "locking":
-        print("Locking requirements for the container's Python ...", file=sys.stderr, flush=True)
 
 
 def _placements_dry(

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from bootstrap import place
 from bootstrap.catalog import Catalog
 from bootstrap.errors import ValidationFailed
-from bootstrap.lock import LockResult, catalog_metadata, lock_project
+from bootstrap.lock import LockResult, Spinner, catalog_metadata, lock_project
 from bootstrap.plan import Plan, make_plan
 from bootstrap.render import render
 from bootstrap.validate import Report, validate_project
@@ -37,21 +38,23 @@ def generate(
     ca_certs: Mapping[str, bytes] | None = None,
     offline: bool = False,
     index_url: str | None = None,
-    progress: Callable[[str], Any] = lambda _msg: None,
+    show_progress: bool = False,
 ) -> tuple[Path, Plan, LockResult, Report]:
-    """Render, lock and validate into ``scratch``; raises before anything reaches the user."""
+    """Render, lock and validate into ``scratch``; raises before anything reaches the user.
+
+    ``show_progress`` puts a spinner on stderr while the index is asked (the only slow step).
+    """
     plan = make_plan(answers, catalog)
-    progress("rendering")
     project = render(answers, scratch, catalogs=catalogs, ca_certs=ca_certs)
-    progress("locking")
-    lock = lock_project(
-        project,
-        plan["python"],
-        offline=offline,
-        index=index_url,
-        metadata=catalog_metadata(catalog),
-    )
-    progress("validating")
+    waiting = show_progress and not offline
+    with Spinner("Locking requirements for the container's Python") if waiting else nullcontext():
+        lock = lock_project(
+            project,
+            plan["python"],
+            offline=offline,
+            index=index_url,
+            metadata=catalog_metadata(catalog),
+        )
     report = validate_project(project, catalog)
     if report.problems:
         raise ValidationFailed(report.problems)

@@ -239,10 +239,11 @@ def test_existing_project_is_not_overwritten_without_force(tmp_path: Path, new_p
 
 
 def test_failed_validation_leaves_nothing(tmp_path: Path) -> None:
+    # an organisation record whose file replaces devcontainer.json with something broken
     catalog = tmp_path / "bad.toml"
     catalog.write_text(
-        'kind = "stack"\nid = "broken"\nname = "Broken"\nsummary = "emits an unpinned requirement"\n'
-        'sources = ["test"]\npip = ["requests>=2"]\n'
+        'kind = "stack"\nid = "broken"\nname = "Broken"\nsummary = "writes a broken devcontainer.json"\n'
+        'sources = ["test"]\nfiles = [{ path = ".devcontainer/devcontainer.json", content = "{ broken" }]\n'
     )
     out = tmp_path / "o"
     result = run(
@@ -258,6 +259,31 @@ def test_failed_validation_leaves_nothing(tmp_path: Path) -> None:
         "--output-dir",
         out,
     )
-    assert result.returncode == 1
-    assert "requirements.txt" in result.stderr and "not pinned" in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "devcontainer.json: not valid JSONC" in result.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_offline_refuses_an_unpinned_catalog_requirement(tmp_path: Path) -> None:
+    catalog = tmp_path / "loose.toml"
+    catalog.write_text(
+        'kind = "stack"\nid = "loose"\nname = "Loose"\nsummary = "an unpinned requirement"\n'
+        'sources = ["test"]\npip = ["requests>=2"]\n'
+    )
+    out = tmp_path / "o"
+    result = run(
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "x",
+        "--stack",
+        "loose",
+        "--catalog",
+        catalog,
+        "--output-dir",
+        out,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "requests" in result.stderr and result.stderr.count("\n") == 1
     assert not out.exists() or list(out.iterdir()) == []
