@@ -4,6 +4,7 @@ shown disabled with its reason. Ctrl-C anywhere leaves nothing behind."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import questionary
@@ -15,7 +16,6 @@ from bootstrap.errors import Interrupted, UsageError
 from bootstrap.plan import why_not
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
-URL = re.compile(r"^https?://[^\s\"'`$\\]+$")
 
 
 def _ask(question: Any) -> Any:
@@ -31,8 +31,21 @@ def _check_name(value: str) -> bool | str:
     return True
 
 
-def _check_url(value: str) -> bool | str:
-    return True if not value or URL.match(value) else "an http(s) URL, or empty"
+def _url_check(key: str) -> Callable[[str], bool | str]:
+    """The answers schema's own rule for this URL, so the wizard refuses what validation would."""
+    import json
+
+    from bootstrap.answers import SCHEMA_PATH
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    pattern = re.compile(schema["properties"]["network"]["properties"][key]["pattern"])
+
+    def check(value: str) -> bool | str:
+        if not value or pattern.match(value):
+            return True
+        return "an http(s) URL without spaces, quotes, '$', '|' or backslashes, or empty"
+
+    return check
 
 
 def _python_title(catalog: Catalog, python: str) -> str:
@@ -146,7 +159,7 @@ def run_wizard(
         ):
             value = _ask(
                 questionary.text(
-                    question, default=result["network"].get(key, ""), validate=_check_url
+                    question, default=result["network"].get(key, ""), validate=_url_check(key)
                 )
             )
             if value:

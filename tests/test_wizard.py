@@ -127,7 +127,9 @@ def test_corporate_network_questions(tmp_path: Path) -> None:
         answer(child, question)
     answer(child, "corporate proxy", "y")
     answer(child, "CA certificate files", f"{ca}\r")
-    answer(child, "package index", "https://pypi.corp.example/simple\r")
+    answer(child, "package index", "https://pypi.corp.example/a|b\r")
+    child.expect("without spaces")  # refused on the spot, by the answers schema's own rule
+    child.send("\x15https://pypi.corp.example/simple\r")
     answer(child, "Debian mirror", "\r")
     answer(child, "Vendor download mirror", "\r")
     answer(child, "Create it")
