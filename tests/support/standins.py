@@ -74,7 +74,6 @@ STANDINS: dict[str, StandIn] = {
     "python:3.11-slim-bookworm": StandIn("bookworm", "3.11"),
     "python:3.13-slim-trixie": StandIn("trixie", "3.13"),
     "debian:bullseye-slim": StandIn("bullseye"),
-    "python:3.9-slim-bullseye": StandIn("bullseye", "3.9"),
 }
 
 
