@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)\s*(\\)?\s*$")
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)\s*(;[^\\]*)?(\\)?\s*$")
 
 
 def canonical(name):
