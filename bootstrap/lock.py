@@ -19,8 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -364,9 +363,3 @@ class Spinner:
             self._thread.join()
             self.stream.write("\r\033[K")
             self.stream.flush()
-
-
-@contextmanager
-def spinner(message: str, stream: TextIO | None = None) -> Iterator[Spinner]:
-    with Spinner(message, stream) as running:
-        yield running

@@ -13,13 +13,17 @@ from helpers import REPO, all_pinned, hadolint_errors, official_errors
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
 
 
-def cookiecutter(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def cookiecutter(
+    *args: str, cwd: Path, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """cookiecutter's own CLI, with its replay and clone folders kept inside the test's folder."""
     env = {**os.environ, "COOKIECUTTER_CONFIG": str(cwd / "cc.yaml")}
     (cwd / "cc.yaml").write_text(f"replay_dir: {cwd / 'replay'}\ncookiecutters_dir: {cwd / 'cc'}\n")
     return subprocess.run(
         [*COOKIECUTTER, *args],
         cwd=cwd,
         env=env,
+        input=input,
         capture_output=True,
         text=True,
         check=False,
@@ -48,20 +52,7 @@ def test_raw_cookiecutter_no_input(checkout: Path, tmp_path: Path) -> None:
 def test_raw_cookiecutter_with_its_own_prompts(checkout: Path, tmp_path: Path) -> None:
     # cookiecutter's prompts read stdin: name, project, description, python, stacks, drivers, options
     answers = "Risk Model\n\nScores risk\n3.11\npydata\nspark,aws\n\n"
-    env = {**os.environ, "COOKIECUTTER_CONFIG": str(tmp_path / "cc.yaml")}
-    (tmp_path / "cc.yaml").write_text(
-        f"replay_dir: {tmp_path / 'replay'}\ncookiecutters_dir: {tmp_path / 'cc'}\n"
-    )
-    result = subprocess.run(
-        [*COOKIECUTTER, str(checkout), "-o", str(tmp_path / "out")],
-        input=answers,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = cookiecutter(str(checkout), "-o", str(tmp_path / "out"), cwd=tmp_path, input=answers)
     assert result.returncode == 0, result.stdout + result.stderr
     project = tmp_path / "out" / "risk-model"
     assert "pyspark==" in (project / "requirements.txt").read_text()
