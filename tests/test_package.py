@@ -7,7 +7,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import REPO, run
 
 import bootstrap
 from bootstrap.render import TEMPLATE_DIR
@@ -26,6 +26,32 @@ def test_tests_run_against_the_installed_wheel() -> None:
         TEMPLATE_DIR / "{{cookiecutter.project}}",
     ]:
         assert path.exists() and not path.is_symlink(), path
+
+
+def _files(root: Path) -> set[str]:
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@pytest.mark.skipif(
+    os.environ.get("BOOTSTRAP_TEST_INSTALLED") != "1",
+    reason="runs against the installed wheel in CI",
+)
+def test_the_wheel_carries_every_template_file() -> None:
+    checkout = REPO / "bootstrap" / "template"
+    if not checkout.is_dir():
+        pytest.skip("needs the repository checkout to compare with")
+    expected = set()
+    for entry in checkout.iterdir():
+        target = entry.resolve()
+        if target.is_dir():
+            expected |= {f"{entry.name}/{f}" for f in _files(target)}
+        else:
+            expected.add(entry.name)
+    assert _files(TEMPLATE_DIR) == expected
 
 
 def test_package_data_is_present() -> None:
