@@ -238,12 +238,12 @@ def test_existing_project_is_not_overwritten_without_force(tmp_path: Path, new_p
     assert "FROM ${BASE_IMAGE}" in (project / "Dockerfile").read_text()
 
 
-def test_failed_validation_leaves_nothing(tmp_path: Path) -> None:
-    # an organisation record whose file replaces devcontainer.json with something broken
-    catalog = tmp_path / "bad.toml"
+def _new_with_record(tmp_path: Path, record: str, stack: str):
+    """`new` with one organisation record added and chosen; returns the result and the output folder."""
+    catalog = tmp_path / f"{stack}.toml"
     catalog.write_text(
-        'kind = "stack"\nid = "broken"\nname = "Broken"\nsummary = "writes a broken devcontainer.json"\n'
-        'sources = ["test"]\nfiles = [{ path = ".devcontainer/devcontainer.json", content = "{ broken" }]\n'
+        f'kind = "stack"\nid = "{stack}"\nname = "{stack}"\nsummary = "test"\n'
+        f'sources = ["test"]\n{record}\n'
     )
     out = tmp_path / "o"
     result = run(
@@ -253,37 +253,26 @@ def test_failed_validation_leaves_nothing(tmp_path: Path) -> None:
         "--name",
         "x",
         "--stack",
-        "broken",
+        stack,
         "--catalog",
         catalog,
         "--output-dir",
         out,
     )
+    return result, out
+
+
+def test_failed_validation_leaves_nothing(tmp_path: Path) -> None:
+    # an organisation record whose file replaces devcontainer.json with something broken
+    record = 'files = [{ path = ".devcontainer/devcontainer.json", content = "{ broken" }]'
+    result, out = _new_with_record(tmp_path, record, "broken")
     assert result.returncode == 1, result.stderr
     assert "devcontainer.json: not valid JSONC" in result.stderr
     assert not out.exists() or list(out.iterdir()) == []
 
 
 def test_offline_refuses_an_unpinned_catalog_requirement(tmp_path: Path) -> None:
-    catalog = tmp_path / "loose.toml"
-    catalog.write_text(
-        'kind = "stack"\nid = "loose"\nname = "Loose"\nsummary = "an unpinned requirement"\n'
-        'sources = ["test"]\npip = ["requests>=2"]\n'
-    )
-    out = tmp_path / "o"
-    result = run(
-        "new",
-        "--no-input",
-        "--offline",
-        "--name",
-        "x",
-        "--stack",
-        "loose",
-        "--catalog",
-        catalog,
-        "--output-dir",
-        out,
-    )
+    result, out = _new_with_record(tmp_path, 'pip = ["requests>=2"]', "loose")
     assert result.returncode == 2, result.stderr
     assert "requests" in result.stderr and result.stderr.count("\n") == 1
     assert not out.exists() or list(out.iterdir()) == []
