@@ -64,13 +64,14 @@ def build_command(args: argparse.Namespace) -> int:
     from bootstrap.answers import read_recorded, validate
     from bootstrap.cli import existing_dir
     from bootstrap.commands import load_catalog
+    from bootstrap.layout import dockerfile_path
     from bootstrap.plan import make_plan
 
     project = existing_dir(args.project_dir).resolve()
     recorded = read_recorded(project)
     catalog = load_catalog(args, recorded)
     plan = make_plan(validate(recorded, catalog, origin=".devcontainer/bootstrap.json"), catalog)
-    dockerfile = project / plan.get("layout", {}).get("dockerfile", "Dockerfile")
+    dockerfile = dockerfile_path(project)  # the one devcontainer.json builds, as VS Code does
     if not dockerfile.is_file():
         raise BootstrapError(
             f"{dockerfile}: no Dockerfile: restore it from version control or run bootstrap update"
