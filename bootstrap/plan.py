@@ -267,10 +267,11 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
             if wanted:
                 arch = sorted(set(wanted) & set(arch)) if arch else sorted(wanted)
     network = dict(answers.get("network", {}))
-    if plan["artifacts"] and "curl" not in plan["apt"]:
-        plan["apt"].append("curl")
-    if network.get("ca_certs") and "ca-certificates" not in plan["apt"]:
-        plan["apt"].insert(0, "ca-certificates")
+    # downloads need curl and a trust store (debian:*-slim has neither), as do corporate CAs
+    needs = (["curl", "ca-certificates"] if plan["artifacts"] else []) + (
+        ["ca-certificates"] if network.get("ca_certs") else []
+    )
+    plan["apt"] += [package for package in dict.fromkeys(needs) if package not in plan["apt"]]
     plan.update(
         name=answers["name"],
         project=answers["project"],

@@ -276,3 +276,11 @@ def test_offline_refuses_an_unpinned_catalog_requirement(tmp_path: Path) -> None
     assert result.returncode == 2, result.stderr
     assert "requests" in result.stderr and result.stderr.count("\n") == 1
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_downloads_have_curl_and_a_trust_store_even_on_a_bare_debian_base(new_project) -> None:
+    # the 2.7 base, debian:bullseye-slim, has neither; fetching pip from PyPI over HTTPS needs both
+    dockerfile = (new_project("--python", "2.7", "--stack", "pydata") / "Dockerfile").read_text()
+    apt_line = next(line for line in dockerfile.splitlines() if "apt-get install" in line)
+    assert "ca-certificates" in apt_line.split() and "curl" in apt_line.split()
+    assert dockerfile.index("apt-get install") < dockerfile.index("RUN fetch-artifact")
