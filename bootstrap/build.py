@@ -153,12 +153,25 @@ def _quiet(command: list[str]) -> subprocess.CompletedProcess[str] | None:
         return None
 
 
-def buildkit_cli() -> tuple[str, list[str]]:
-    """A docker client that builds with BuildKit, and the build command to use with it.
+def buildkit_mode(cli: str) -> tuple[str | None, str]:
+    """How ``cli`` builds with BuildKit — "buildx", "classic" (DOCKER_BUILDKIT=1), or None — and its version.
 
-    A client with the buildx plugin builds with `buildx build --load`; a client older than 23.0
-    has BuildKit built in behind DOCKER_BUILDKIT=1; a newer one without buildx has none.
+    Clients from 18.09 to 22.x have BuildKit built in behind DOCKER_BUILDKIT=1; from 23.0 on, only
+    the buildx plugin gives BuildKit (DOCKER_BUILDKIT=1 then fails asking for buildx).
     """
+    buildx = _quiet([cli, "buildx", "version"])
+    if buildx is not None and buildx.returncode == 0:
+        return "buildx", buildx.stdout.strip()
+    result = _quiet([cli, "version", "--format", "{{.Client.Version}}"])
+    version = result.stdout.strip() if result is not None else ""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    if match and (18, 9) <= (int(match[1]), int(match[2])) < (23, 0):
+        return "classic", version
+    return None, version
+
+
+def buildkit_cli() -> tuple[str, list[str]]:
+    """A docker client that builds with BuildKit, and the build command to use with it."""
     candidates = _docker_candidates()
     if not candidates:
         raise BootstrapError(
@@ -166,14 +179,10 @@ def buildkit_cli() -> tuple[str, list[str]]:
             "or set BOOTSTRAP_DOCKER to its path"
         )
     for cli in candidates:
-        buildx = _quiet([cli, "buildx", "version"])
-        if buildx is not None and buildx.returncode == 0:
+        mode, _ = buildkit_mode(cli)
+        if mode == "buildx":
             return cli, [cli, "buildx", "build", "--load"]
-        version = _quiet([cli, "version", "--format", "{{.Client.Version}}"])
-        if version is None or not version.stdout.strip():
-            continue
-        match = re.match(r"(\d+)\.(\d+)", version.stdout.strip())
-        if match and (18, 9) <= (int(match[1]), int(match[2])) < (23, 0):
+        if mode == "classic":
             return cli, [cli, "build"]
     raise BootstrapError(
         f"BuildKit is missing: {candidates[0]} has no buildx plugin and this Dockerfile needs "

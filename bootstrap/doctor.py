@@ -99,7 +99,9 @@ def check_engine() -> tuple[Check, dict[str, str] | None]:
 
 
 def check_buildkit(engine: dict[str, str] | None) -> Check:
-    """buildx (what VS Code and the Dev Containers CLI use), or DOCKER_BUILDKIT=1 on the classic CLI."""
+    """BuildKit from the first docker on PATH: the client VS Code and the Dev Containers CLI call."""
+    from bootstrap.build import buildkit_mode
+
     docker_cli = shutil.which("docker")
     if docker_cli is None:
         return Check(
@@ -110,9 +112,9 @@ def check_buildkit(engine: dict[str, str] | None) -> Check:
             "docker-ce-cli and docker-buildx-plugin packages)",
             essential=True,
         )
-    buildx = _run([docker_cli, "buildx", "version"])
-    if buildx is not None:
-        return Check("BuildKit", True, f"docker buildx: {buildx}", essential=True)
+    mode, version = buildkit_mode(docker_cli)
+    if mode == "buildx":
+        return Check("BuildKit", True, f"docker buildx: {version}", essential=True)
     if engine is None:
         return Check(
             "BuildKit",
@@ -121,19 +123,27 @@ def check_buildkit(engine: dict[str, str] | None) -> Check:
             "fix the Docker engine first",
             essential=True,
         )
-    if os.environ.get("DOCKER_BUILDKIT") == "1":
+    if mode == "classic" and os.environ.get("DOCKER_BUILDKIT") == "1":
         return Check(
             "BuildKit",
             True,
-            f"DOCKER_BUILDKIT=1 with engine {engine['version']} (no buildx plugin)",
+            f"DOCKER_BUILDKIT=1 with {docker_cli} {version} (BuildKit built in)",
+            essential=True,
+        )
+    if mode == "classic":
+        return Check(
+            "BuildKit",
+            False,
+            f"{docker_cli} {version} has BuildKit built in, but DOCKER_BUILDKIT is not 1",
+            "export DOCKER_BUILDKIT=1, or install the buildx plugin",
             essential=True,
         )
     return Check(
         "BuildKit",
         False,
-        f"{docker_cli} has no buildx plugin and DOCKER_BUILDKIT is not 1",
-        "install the buildx plugin (docker-buildx-plugin, or Debian's docker-buildx), or "
-        "export DOCKER_BUILDKIT=1",
+        f"{docker_cli} {version or '(unknown version)'} has no buildx plugin, which clients from "
+        "23.0 on need for BuildKit",
+        "install the buildx plugin (docker-buildx-plugin, or Debian's docker-buildx)",
         essential=True,
     )
 

@@ -21,7 +21,9 @@ def test_with_a_reachable_engine() -> None:
     import docker
 
     version = docker.from_env().version()["Version"]
-    result = run("doctor", env={"DOCKER_BUILDKIT": "1"})
+    # Debian's docker.io client (20.10) first on PATH: BuildKit is built in behind DOCKER_BUILDKIT=1
+    path = "/usr/bin" + os.pathsep + os.environ["PATH"]
+    result = run("doctor", env={"DOCKER_BUILDKIT": "1", "PATH": path})
     assert result.returncode == 0, result.stdout + result.stderr
     engine = next(line for line in result.stdout.splitlines() if "Docker engine" in line)
     assert engine.startswith("✓") and version in engine
@@ -69,4 +71,23 @@ def test_missing_buildkit_is_essential() -> None:
     if "docker buildx:" in buildkit:
         pytest.skip("this docker CLI has the buildx plugin")
     assert buildkit.startswith("✗") and result.returncode == 1
-    assert "DOCKER_BUILDKIT=1" in result.stdout
+    assert "DOCKER_BUILDKIT=1" in result.stdout or "buildx" in result.stdout
+
+
+@pytest.mark.docker
+def test_docker_buildkit_1_does_not_help_a_client_without_buildx(tmp_path: Path) -> None:
+    """From 23.0 on, the docker CLI needs buildx for BuildKit: DOCKER_BUILDKIT=1 then fails."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(
+        "#!/bin/sh\n"
+        'case "$1" in buildx) echo "docker: unknown command: docker buildx" >&2; exit 1;; '
+        "version) echo 28.2.2;; esac\n"
+    )
+    (bin_dir / "docker").chmod(0o755)
+    result = run(
+        "doctor", env={"DOCKER_BUILDKIT": "1", "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    )
+    buildkit = next(line for line in result.stdout.splitlines() if "BuildKit" in line)
+    assert buildkit.startswith("✗") and "28.2.2 has no buildx plugin" in buildkit
+    assert result.returncode == 1
