@@ -38,6 +38,21 @@ def run(
     )
 
 
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """A project folder for a test: text is dedented (write it indented in the test), bytes kept."""
+    import textwrap
+
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` with its bytes: compare before and after to prove nothing changed."""
     if not folder.exists():

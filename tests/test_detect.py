@@ -4,10 +4,10 @@ imports, notebooks, and the answers proposed from them."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import write_tree
 
 from bootstrap.catalog import load
 from bootstrap.detect import propose, scan
@@ -17,17 +17,6 @@ from bootstrap.detect.python_version import Evidence, choose, declarations
 from bootstrap.detect.requirements import declared
 from bootstrap.detect.source import Unparsable, decode
 from bootstrap.detect.source import scan as scan_source
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return root
 
 
 def notebook(*cells: str) -> str:
@@ -106,7 +95,7 @@ def test_coding_line_is_honoured_and_bad_bytes_refused() -> None:
 
 
 def test_declarations_from_every_file(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             ".python-version": "3.11.4\n",
@@ -133,7 +122,7 @@ def test_declarations_from_every_file(tmp_path: Path) -> None:
 
 
 def test_python2_setup_py_declares_its_version(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "setup.py": """\
@@ -167,7 +156,7 @@ def declarations_for(files: dict[str, str]) -> list:
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        return declarations(write(Path(folder), files), [])
+        return declarations(write_tree(Path(folder), files), [])
 
 
 def test_choose_from_code_alone() -> None:
@@ -181,7 +170,7 @@ def test_choose_from_code_alone() -> None:
 
 
 def test_requirements_files_keep_pins_follow_includes_and_skip_options(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "requirements.txt": """\
@@ -214,7 +203,7 @@ def test_requirements_files_keep_pins_follow_includes_and_skip_options(tmp_path:
 
 
 def test_notebooks_imports_and_pip_lines(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "nb/analysis.ipynb": notebook(
@@ -234,7 +223,7 @@ def test_notebooks_imports_and_pip_lines(tmp_path: Path) -> None:
 
 
 def test_own_modules_and_virtualenvs_are_not_dependencies(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "src/mypkg/__init__.py": "",
@@ -267,7 +256,7 @@ def test_pypi_names_and_stdlib_per_python() -> None:
 
 
 def test_an_import_an_option_provides_turns_the_option_on(tmp_path: Path) -> None:
-    write(tmp_path, {"db.py": "import MySQLdb\n"})
+    write_tree(tmp_path, {"db.py": "import MySQLdb\n"})
     proposal = propose(scan(tmp_path), load(), python="3.12")
     assert proposal.answers["drivers"] == ["mysql"]
     assert proposal.answers["options"] == ["mysql:mysqlclient"]
@@ -275,7 +264,7 @@ def test_an_import_an_option_provides_turns_the_option_on(tmp_path: Path) -> Non
 
 
 def test_driver_the_python_cannot_have_is_a_conflict_with_the_way_out(tmp_path: Path) -> None:
-    write(tmp_path, {"runtime.txt": "python-2.7.18\n", "fast.py": "import polars\n"})
+    write_tree(tmp_path, {"runtime.txt": "python-2.7.18\n", "fast.py": "import polars\n"})
     proposal = propose(scan(tmp_path), load())
     assert proposal.answers["python"] == "2.7"
     assert "polars" not in proposal.answers["stacks"]
@@ -284,7 +273,7 @@ def test_driver_the_python_cannot_have_is_a_conflict_with_the_way_out(tmp_path: 
 
 
 def test_organisation_catalog_driver_is_detected(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "org/acme.toml": """\

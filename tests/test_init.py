@@ -9,11 +9,10 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import hadolint_errors, official_errors, run, snapshot
+from helpers import hadolint_errors, official_errors, run, snapshot, write_tree
 
 from bootstrap.detect.pypi_names import canonical, distribution, stdlib
 
@@ -114,18 +113,6 @@ FLASK = {
 }
 
 
-def make(root: Path, files: dict[str, str | bytes]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return root
-
-
 def adopt(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     result = run("init", project, "--no-input", *args, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -180,7 +167,7 @@ def check_adopted(project: Path, before: dict[str, bytes]) -> None:
 
 @pytest.mark.network
 def test_legacy_python2_folder_becomes_27_with_oracle_and_aws(tmp_path: Path) -> None:
-    project = make(tmp_path / "legacy-etl", LEGACY)
+    project = write_tree(tmp_path / "legacy-etl", LEGACY)
     before = snapshot(project)
     result = adopt(project)
     answers = recorded(project)
@@ -198,7 +185,7 @@ def test_legacy_python2_folder_becomes_27_with_oracle_and_aws(tmp_path: Path) ->
 
 @pytest.mark.network
 def test_notebooks_beside_pyproject_get_jupyter_pydata_polars_spark(tmp_path: Path) -> None:
-    project = make(tmp_path / "sales", NOTEBOOKS)
+    project = write_tree(tmp_path / "sales", NOTEBOOKS)
     before = snapshot(project)
     adopt(project)
     answers = recorded(project)
@@ -213,7 +200,7 @@ def test_notebooks_beside_pyproject_get_jupyter_pydata_polars_spark(tmp_path: Pa
 
 @pytest.mark.network
 def test_flask_app_keeps_its_dockerfile_and_readme_byte_identical(tmp_path: Path) -> None:
-    project = make(tmp_path / "config-service", FLASK)
+    project = write_tree(tmp_path / "config-service", FLASK)
     before = snapshot(project)
     result = adopt(project)
     answers = recorded(project)
@@ -234,7 +221,7 @@ def test_flask_app_keeps_its_dockerfile_and_readme_byte_identical(tmp_path: Path
 
 
 def test_dry_run_shows_evidence_and_files_and_writes_nothing(tmp_path: Path) -> None:
-    project = make(tmp_path / "legacy-etl", LEGACY)
+    project = write_tree(tmp_path / "legacy-etl", LEGACY)
     before = snapshot(project)
     result = run("init", project, "--dry-run", "--offline")
     assert result.returncode == 0, result.stderr
@@ -250,7 +237,7 @@ def test_dry_run_shows_evidence_and_files_and_writes_nothing(tmp_path: Path) -> 
 
 
 def test_dry_run_flag_overrides_one_answer(tmp_path: Path) -> None:
-    project = make(tmp_path / "legacy-etl", LEGACY)
+    project = write_tree(tmp_path / "legacy-etl", LEGACY)
     result = run("init", project, "--dry-run", "--driver", "aws")
     assert result.returncode == 0, result.stderr
     assert "Driver   aws" in result.stdout and "Driver   oracle" not in result.stdout
@@ -258,7 +245,7 @@ def test_dry_run_flag_overrides_one_answer(tmp_path: Path) -> None:
 
 
 def test_conflicts_are_shown(tmp_path: Path) -> None:
-    project = make(
+    project = write_tree(
         tmp_path / "mixed",
         {
             "runtime.txt": "python-2.7.18\n",
@@ -275,7 +262,7 @@ def test_conflicts_are_shown(tmp_path: Path) -> None:
 
 
 def test_git_repository_gets_the_git_add_line(tmp_path: Path) -> None:
-    project = make(tmp_path / "job", {"job.py": "import pymysql\nprint(f'{1}')\n"})
+    project = write_tree(tmp_path / "job", {"job.py": "import pymysql\nprint(f'{1}')\n"})
     subprocess.run(["git", "init", "-q", str(project)], check=True)
     result = adopt(project, "--offline")
     line = next(x for x in result.stdout.splitlines() if x.strip().startswith("git add "))
@@ -289,7 +276,9 @@ def test_git_repository_gets_the_git_add_line(tmp_path: Path) -> None:
 
 
 def test_virtualenvs_and_large_folders_stay_out_of_the_build_context(tmp_path: Path) -> None:
-    project = make(tmp_path / "job", {"job.py": "import pymysql\n", "myenv/pyvenv.cfg": "x\n"})
+    project = write_tree(
+        tmp_path / "job", {"job.py": "import pymysql\n", "myenv/pyvenv.cfg": "x\n"}
+    )
     (project / "warehouse").mkdir()
     with open(project / "warehouse" / "dump.bin", "wb") as out:
         out.truncate(60_000_000)  # sparse: 60 MB by size, nothing on disk
@@ -299,7 +288,7 @@ def test_virtualenvs_and_large_folders_stay_out_of_the_build_context(tmp_path: P
 
 
 def test_unreadable_sources_are_skipped_with_a_warning_naming_them(tmp_path: Path) -> None:
-    project = make(
+    project = write_tree(
         tmp_path / "messy",
         {
             "good.py": "import pymysql\nprint(f'{pymysql}')\n",
@@ -316,7 +305,9 @@ def test_unreadable_sources_are_skipped_with_a_warning_naming_them(tmp_path: Pat
 
 
 def test_an_existing_devcontainer_folder_is_refused(tmp_path: Path) -> None:
-    project = make(tmp_path / "app", {"main.py": "print('hi')\n", ".devcontainer/x.json": "{}"})
+    project = write_tree(
+        tmp_path / "app", {"main.py": "print('hi')\n", ".devcontainer/x.json": "{}"}
+    )
     before = snapshot(project)
     result = run("init", project, "--no-input", "--offline")
     assert result.returncode == 2
@@ -337,7 +328,7 @@ def test_bad_project_folder(tmp_path: Path, kind: str) -> None:
 
 
 def test_without_a_terminal_init_asks_for_no_input(tmp_path: Path) -> None:
-    project = make(tmp_path / "job", {"job.py": "import pymysql\n"})
+    project = write_tree(tmp_path / "job", {"job.py": "import pymysql\n"})
     before = snapshot(project)
     result = run("init", project)
     assert result.returncode == 2 and "--no-input" in result.stderr
@@ -345,7 +336,9 @@ def test_without_a_terminal_init_asks_for_no_input(tmp_path: Path) -> None:
 
 
 def test_offline_with_a_loose_requirement_writes_nothing(tmp_path: Path) -> None:
-    project = make(tmp_path / "job", {"job.py": "import pymysql\n", "requirements.txt": "six\n"})
+    project = write_tree(
+        tmp_path / "job", {"job.py": "import pymysql\n", "requirements.txt": "six\n"}
+    )
     subprocess.run(["git", "init", "-q", str(project)], check=True)
     result = run("init", project, "--no-input", "--offline")
     # the user's loose requirement cannot be pinned without the index: said, nothing written
@@ -356,7 +349,7 @@ def test_offline_with_a_loose_requirement_writes_nothing(tmp_path: Path) -> None
 def test_wizard_shows_the_evidence_and_enter_takes_it(tmp_path: Path) -> None:
     import pexpect
 
-    project = make(
+    project = write_tree(
         tmp_path / "nightly",
         {"etl/job.py": "import pymysql\n\n\ndef run():\n    print 'nightly'\n"},
     )
@@ -451,7 +444,7 @@ def containers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made = {}
     for key, files, python in (("py27", LEGACY_SYNC, "2.7"), ("py311", REPORTS, "3.11")):
         ensure_image(BASES[python])
-        project = make(work / key, files)
+        project = write_tree(work / key, files)
         adopt(project, "--ca-cert", CA_BUNDLE)
         assert recorded(project)["python"] == python
         made[key] = project
@@ -532,7 +525,9 @@ def test_adopted_project_opens_with_devcontainer_up(containers: dict[str, Path])
 
 @pytest.mark.network
 def test_lock_and_add_work_on_an_adopted_project(tmp_path: Path) -> None:
-    project = make(tmp_path / "job", {"job.py": "import pymysql\n", "requirements.txt": "six\n"})
+    project = write_tree(
+        tmp_path / "job", {"job.py": "import pymysql\n", "requirements.txt": "six\n"}
+    )
     adopt(project)
     result = run("add", project, "tabulate==0.9.0")
     assert result.returncode == 0, result.stderr
