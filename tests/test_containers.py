@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run
+from support import devcontainers
 
 pytestmark = pytest.mark.docker
 
@@ -55,15 +56,6 @@ if not _engine_up():
     if os.environ.get("BOOTSTRAP_TEST_INSTALLED"):
         raise RuntimeError("no Docker engine: .ci/run starts one with .ci/docker.sh")
     pytest.skip("no Docker engine (run .ci/docker.sh)", allow_module_level=True)
-
-
-def devcontainer_cli() -> str:
-    found = os.environ.get("DEVCONTAINER_CLI") or shutil.which("devcontainer")
-    default = Path.home() / ".cache/bootstrap-ci/devcontainers/node_modules/.bin/devcontainer"
-    if not found and default.exists():
-        found = str(default)
-    assert found, "the Dev Containers CLI is missing: run .ci/docker.sh"
-    return found
 
 
 def docker(*args: str, check: bool = True, timeout: float = 600) -> str:
@@ -201,40 +193,11 @@ def test_bootstrap_build_passes_every_smoke_test(projects: Projects, key: str) -
 
 
 def _up(project: Path) -> dict:
-    env = {**os.environ, **BUILD_ENV}
-    result = subprocess.run(
-        [devcontainer_cli(), "up", "--workspace-folder", str(project), "--docker-path", DOCKER],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=2400,
-        check=False,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads(lines[-1])
+    return devcontainers.up(project)
 
 
 def _exec(project: Path, command: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **BUILD_ENV}
-    return subprocess.run(
-        [
-            devcontainer_cli(),
-            "exec",
-            "--workspace-folder",
-            str(project),
-            "--docker-path",
-            DOCKER,
-            "sh",
-            "-c",
-            command,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
-        check=False,
-    )
+    return devcontainers.exec_(project, "sh", "-c", command)
 
 
 @pytest.fixture(scope="module")
@@ -242,11 +205,7 @@ def opened(projects: Projects) -> Iterator[Projects]:
     """Every project opened with `devcontainer up`; containers removed afterwards."""
     yield projects
     for project in projects.made.values():
-        ids = docker(
-            "ps", "-aq", "--filter", f"label=devcontainer.local_folder={project}", check=False
-        ).split()
-        if ids:
-            docker("rm", "-f", *ids, check=False)
+        devcontainers.remove(project)
 
 
 @pytest.mark.parametrize("key", list(PROJECTS))

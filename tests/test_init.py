@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import hadolint_errors, official_errors, run, snapshot, write_tree
+from support import devcontainers
 
 from bootstrap.detect.pypi_names import canonical, distribution, stdlib
 
@@ -473,54 +474,20 @@ def test_adopted_project_builds_and_passes_its_smoke_tests(
 
 @pytest.mark.docker
 def test_adopted_project_opens_with_devcontainer_up(containers: dict[str, Path]) -> None:
-    import shutil
-
     project = containers["py311"]
-    cli = os.environ.get("DEVCONTAINER_CLI") or shutil.which("devcontainer")
-    default = Path.home() / ".cache/bootstrap-ci/devcontainers/node_modules/.bin/devcontainer"
-    if not cli and default.exists():
-        cli = str(default)
-    assert cli, "the Dev Containers CLI is missing: run .ci/docker.sh"
-    env = {**os.environ, "DOCKER_BUILDKIT": "1"}
-    base = [cli, "--workspace-folder", str(project), "--docker-path", DOCKER]
     try:
-        up = subprocess.run(
-            [base[0], "up", *base[1:]],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=2400,
-            check=False,
-        )
-        lines = [x for x in up.stdout.splitlines() if x.startswith("{")]
-        assert up.returncode == 0 and lines, up.stdout[-3000:] + up.stderr[-3000:]
-        assert json.loads(lines[-1])["outcome"] == "success"
-        probe = subprocess.run(
-            [
-                base[0],
-                "exec",
-                *base[1:],
-                "python",
-                "-c",
-                "import requests, psycopg, yaml; print(requests.__version__)",
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
+        assert devcontainers.up(project)["outcome"] == "success"
+        probe = devcontainers.exec_(
+            project,
+            "python",
+            "-c",
+            "import requests, psycopg, yaml; print(requests.__version__)",
             timeout=600,
-            check=False,
         )
         assert probe.returncode == 0, probe.stderr
         assert "2.32.3" in probe.stdout, "the user's own pin is what the container has"
     finally:
-        ids = subprocess.run(
-            [DOCKER, "ps", "-aq", "--filter", f"label=devcontainer.local_folder={project}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.split()
-        if ids:
-            subprocess.run([DOCKER, "rm", "-f", *ids], capture_output=True, check=False)
+        devcontainers.remove(project)
 
 
 @pytest.mark.network
