@@ -44,49 +44,67 @@ def _variant(record: Record, python: str) -> Mapping[str, Any] | None:
     return None
 
 
-def refusal(catalog: Catalog, python: str, record: Record, chosen: set[str]) -> str | None:
-    """Why ``record`` cannot join a project on ``python`` with ``chosen``, or None."""
+def _refuse(
+    catalog: Catalog, python: str, record: Record, chosen: set[str]
+) -> tuple[str, str | None] | None:
+    """(reason, way out) when ``record`` cannot join a project on ``python`` with ``chosen``.
+
+    A way out of None means "another Python": worked out only for the message, since finding
+    the Pythons that fit asks this function again.
+    """
     rid = record["id"]
     py = catalog.get("python", python)
     assert py is not None
     requires = record.get("requires", {})
     if not _python_matches(requires.get("python"), python):
         reason = requires.get("python_reason") or f"it needs Python {requires['python']}"
-        return f"{rid} is not available on Python {python}: {reason}"
+        return f"{rid} is not available on Python {python}: {reason}", None
     if record.get("variants"):
         variant = _variant(record, python)
         if variant is None:
-            return f"{rid} has no release for Python {python}"
+            return f"{rid} has no release for Python {python}", None
         java = variant.get("java")
         if java and py.get("java") not in java:
             label = variant.get("label", rid)
             wanted = "/".join(str(j) for j in java)
-            return (
+            reason = (
                 f"{rid} ({label}) needs Java {wanted}, and the Python {python} image "
                 f"(Debian {py['debian']}) provides Java {py.get('java')}"
             )
+            return reason, None
     for other in requires.get("records", []):
         if other not in chosen:
-            return f"{rid} needs {other}"
+            return f"{rid} needs {other}", f"add {other}, or drop {rid}"
     for other in requires.get("conflicts", []):
         if other in chosen:
-            return f"{rid} cannot be combined with {other}"
+            return f"{rid} cannot be combined with {other}", "drop one of them"
     return None
+
+
+def refusal(catalog: Catalog, python: str, record: Record, chosen: set[str]) -> str | None:
+    """Why ``record`` cannot join a project on ``python`` with ``chosen``, or None."""
+    refused = _refuse(catalog, python, record, chosen)
+    return refused[0] if refused else None
+
+
+def refusal_message(catalog: Catalog, python: str, record: Record, chosen: set[str]) -> str | None:
+    """The refusal with its way out ("...: choose Python 3.8 or later, or drop polars"), or None."""
+    refused = _refuse(catalog, python, record, chosen)
+    if refused is None:
+        return None
+    reason, way_out = refused
+    return f"{reason}: {way_out or _other_python(catalog, record)}"
 
 
 def compatible_pythons(catalog: Catalog, record: Record) -> list[str]:
     return [p for p in catalog.pythons if refusal(catalog, p, record, {record["id"]}) is None]
 
 
-def _way_out(catalog: Catalog, record: Record, python: str, reason: str) -> str:
-    if " needs " in reason.split(":")[0] and "Java" not in reason and "Python" not in reason:
-        return f"add {reason.rsplit(' ', 1)[-1]}, or drop {record['id']}"
-    if "cannot be combined" in reason:
-        return "drop one of them"
+def _other_python(catalog: Catalog, record: Record) -> str:
     good = compatible_pythons(catalog, record)
-    if not good:
-        return f"drop {record['id']}"
-    return f"choose Python {_span(good)}, or drop {record['id']}"
+    return (
+        f"choose Python {_span(good)}, or drop {record['id']}" if good else f"drop {record['id']}"
+    )
 
 
 def _span(versions: list[str]) -> str:
@@ -228,9 +246,9 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
     for rid in chosen:
         record = catalog.find(rid)
         assert record is not None
-        reason = refusal(catalog, python, record, chosen_set)
-        if reason:
-            raise UsageError(f"{reason}: {_way_out(catalog, record, python, reason)}")
+        message = refusal_message(catalog, python, record, chosen_set)
+        if message:
+            raise UsageError(message)
     options = _parse_options(answers, chosen, catalog)
 
     merger = _Merger(python)

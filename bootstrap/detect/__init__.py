@@ -184,7 +184,7 @@ def propose(
     options: list[str] | None = None,
 ) -> Proposal:
     """Answers for ``catalog``: detected values, except where the caller already decided."""
-    from bootstrap.plan import _way_out, refusal
+    from bootstrap.plan import refusal, refusal_message
 
     evidence: dict[str, str] = {}
     conflicts: list[str] = []
@@ -220,11 +220,9 @@ def propose(
     for rid in list(chosen_stacks + chosen_drivers):
         record = catalog.find(rid)
         assert record is not None
-        reason = refusal(catalog, python, record, everything)
-        if reason:
-            conflicts.append(
-                f"{detected[rid][1]} points to {rid}, but {reason}: {_way_out(catalog, record, python, reason)}"
-            )
+        message = refusal_message(catalog, python, record, everything)
+        if message:
+            conflicts.append(f"{detected[rid][1]} points to {rid}, but {message}")
             everything.discard(rid)
     chosen_stacks = [s for s in chosen_stacks if s in everything] if stacks is None else stacks
     chosen_drivers = [d for d in chosen_drivers if d in everything] if drivers is None else drivers
