@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections import ChainMap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,26 @@ def defaults(catalog: Catalog) -> Answers:
         "options": [],
         "network": {},
     }
+
+
+def layered(*layers: Mapping[str, Any]) -> Answers:
+    """One answers mapping from layers, lowest first: defaults < detected < answers file < flags.
+
+    A later layer wins key by key; ``network`` is merged entry by entry, so a ``--pip-index-url``
+    flag keeps the answers file's CA list. The layers stay visible as a ChainMap until here.
+    """
+    chain: ChainMap[str, Any] = ChainMap(*(dict(layer) for layer in reversed(layers)))
+    answers = dict(chain)
+    network: dict[str, Any] = {}
+    for layer in layers:
+        value = layer.get("network")
+        if value is None:
+            continue
+        if not isinstance(value, Mapping):
+            raise UsageError(f"answers: network {value!r} should be a mapping: {_FIXES['network']}")
+        network.update(value)
+    answers["network"] = network
+    return answers
 
 
 def schema(catalog: Catalog) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from bootstrap import __version__
@@ -217,13 +216,3 @@ def _dispatch(args: argparse.Namespace) -> int | None:
 
     module, function = COMMANDS[args.command]
     return getattr(import_module(module), function)(args)
-
-
-def existing_dir(value: str, what: str = "project folder") -> Path:
-    """A folder the user named, or exit 2 saying what is wrong with it."""
-    path = Path(value)
-    if not path.exists():
-        raise UsageError(f"{what} {value} does not exist: pass an existing folder")
-    if not path.is_dir():
-        raise UsageError(f"{what} {value} is a file: pass a folder")
-    return path

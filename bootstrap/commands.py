@@ -4,156 +4,64 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from bootstrap.answers import Answers, defaults, load_file, read_recorded, split_ids, validate
-from bootstrap.catalog import Catalog, load
-from bootstrap.cli import existing_dir
+from bootstrap import writer
+from bootstrap.answers import Answers, defaults, layered, load_file, read_recorded, validate
 from bootstrap.errors import UsageError, ValidationFailed
+from bootstrap.inputs import (
+    asked_by_flags,
+    existing_dir,
+    flag_answers,
+    interactive,
+    load_catalog,
+    read_ca_certs,
+    with_certs,
+)
 from bootstrap.layout import requirements_dir
-
-PEM_MARK = b"-----BEGIN CERTIFICATE-----"
-
-
-def load_catalog(args: argparse.Namespace, recorded: Answers | None = None) -> Catalog:
-    extra = list(getattr(args, "catalog", None) or [])
-    if recorded:
-        extra = [c for c in recorded.get("catalogs", []) if c not in extra] + extra
-    return load(extra)
-
-
-def read_ca_certs(paths: list[str] | None) -> dict[str, bytes]:
-    """CA files as they will be named in the image; exit 2 for a missing or non-PEM file."""
-    certs: dict[str, bytes] = {}
-    for raw in paths or []:
-        path = Path(raw)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise UsageError(
-                f"--ca-cert {raw}: no such file: pass the path of a PEM CA certificate"
-            ) from None
-        except IsADirectoryError:
-            raise UsageError(
-                f"--ca-cert {raw}: is a folder: pass a PEM CA certificate file"
-            ) from None
-        except OSError as exc:
-            raise UsageError(
-                f"--ca-cert {raw}: cannot be read ({exc.strerror}): check its permissions"
-            ) from None
-        if PEM_MARK not in data:
-            raise UsageError(
-                f"--ca-cert {raw}: not a PEM certificate (no BEGIN CERTIFICATE line): export it as PEM"
-            )
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-.") or "ca"
-        name = f"{stem}.crt"
-        index = 2
-        while name in certs:
-            name = f"{stem}-{index}.crt"
-            index += 1
-        certs[name] = data
-    return certs
-
-
-def answers_from_args(args: argparse.Namespace, base: Answers) -> Answers:
-    """defaults < answers file < flags."""
-    answers = dict(base)
-    if getattr(args, "answers", None):
-        answers.update(load_file(args.answers))
-    for key in ("name", "description", "python", "github_repo"):
-        value = getattr(args, key, None)
-        if value is not None:
-            answers[key] = value
-    for key, flag in (("stacks", "stack"), ("drivers", "driver"), ("options", "option")):
-        value = getattr(args, flag, None)
-        if value is not None:
-            answers[key] = split_ids(value)
-    network = answers.get("network") or {}
-    if not isinstance(network, dict):
-        raise UsageError(
-            f"answers: network {network!r} should be a mapping: use a mapping of "
-            "pip_index_url, apt_mirror, artifact_mirror and ca_certs"
-        )
-    network = dict(network)
-    for key in ("pip_index_url", "apt_mirror", "artifact_mirror"):
-        value = getattr(args, key, None)
-        if value is not None:
-            network[key] = value
-    answers["network"] = network
-    return answers
-
-
-def _interactive(args: argparse.Namespace) -> bool:
-    if args.no_input:
-        return False
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
-        raise UsageError(
-            "no terminal to ask questions in: pass --no-input (with --name, --python, --stack, "
-            "--driver or --answers FILE)"
-        )
-    return True
 
 
 def new_command(args: argparse.Namespace) -> int:
-    from bootstrap.pipeline import new_project
+    # imported here, not above: `validate`, `catalog` and `lock` start without the template engine
+    from bootstrap import pipeline
+    from bootstrap.place import NewFolder
+    from bootstrap.plan import make_plan
 
     if args.output and args.output_dir and args.output != args.output_dir:
         raise UsageError("OUTPUT_DIR and --output-dir differ: pass only one")
     output = Path(args.output_dir or args.output or ".")
     catalog = load_catalog(args)
     certs = read_ca_certs(args.ca_cert)
-    answers = answers_from_args(args, defaults(catalog))
-    if certs:
-        answers["network"] = {**answers["network"], "ca_certs": sorted(certs)}
-    if _interactive(args):
-        from bootstrap.wizard import run_wizard
+    filed = load_file(args.answers) if args.answers else {}
+    answers = with_certs(layered(defaults(catalog), filed, flag_answers(args)), certs)
+    if interactive(args):
+        from bootstrap.wizard import run_wizard  # questionary loads only when questions are asked
 
-        answers = run_wizard(answers, catalog, asked=_asked(args))
+        answers = run_wizard(answers, catalog, asked=asked_by_flags(args))
         certs = {**certs, **read_ca_certs(answers["network"].pop("ca_cert_paths", None))}
-        if certs:
-            answers["network"]["ca_certs"] = sorted(certs)
+        answers = with_certs(answers, certs)
     answers = validate(answers, catalog)
-    from bootstrap.plan import make_plan
-
-    make_plan(answers, catalog)  # refuse incompatible answers before any work
-    outcome = new_project(
-        answers,
-        catalog,
-        output,
-        force=args.force,
-        catalogs=args.catalog,
+    plan = make_plan(answers, catalog)  # refuses incompatible answers before any work
+    settings = pipeline.Settings(
+        catalogs=list(args.catalog),
         ca_certs=certs,
         offline=args.offline,
         index_url=answers["network"].get("pip_index_url"),
         show_progress=True,
     )
-    _summary(outcome)
+    target = output / answers["project"]
+    outcome = pipeline.run(answers, plan, catalog, NewFolder(target, args.force), settings)
+    _summary(outcome, target)
     return 0
 
 
-def _asked(args: argparse.Namespace) -> set[str]:
-    """Questions a flag already answered: the wizard does not ask them again."""
-    given = set()
-    for key, flag in (
-        ("name", "name"),
-        ("description", "description"),
-        ("python", "python"),
-        ("stacks", "stack"),
-        ("drivers", "driver"),
-    ):
-        if getattr(args, flag, None) is not None:
-            given.add(key)
-    return given
-
-
-def _summary(outcome: Any) -> None:
+def _summary(outcome: Any, target: Path) -> None:
     plan = outcome.plan
     parts = ", ".join(plan["stacks"] + plan["drivers"]) or "no stacks or drivers"
-    print(f"Created {outcome.target} (Python {plan['python']}; {parts})")
+    print(f"Created {target} (Python {plan['python']}; {parts})")
     if outcome.lock.full:
         print(f"  requirements.txt: locked with hashes in {outcome.lock.seconds:.1f} s")
     else:
@@ -161,7 +69,7 @@ def _summary(outcome: Any) -> None:
     for warning in outcome.report.warnings:
         print(f"  note: {warning}")
     print("Next: open the folder in VS Code and run 'Dev Containers: Reopen in Container',")
-    print(f"      or: docker build -t {plan['project']} {outcome.target}")
+    print(f"      or: docker build -t {plan['project']} {target}")
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -296,13 +204,13 @@ def add_command(args: argparse.Namespace) -> int:
     new_text = "\n".join(kept).rstrip("\n") + "\n" + "".join(str(r) + "\n" for r in added)
     lock = project / "requirements.txt"
     lock_before = lock.read_bytes() if lock.exists() else None
-    path.write_text(new_text, encoding="utf-8")
+    writer.write_file(path, new_text.encode("utf-8"))
     try:
         _lock_and_report(project, args)
     except BaseException:
-        path.write_bytes(before)
+        writer.write_file(path, before)
         if lock_before is not None:
-            lock.write_bytes(lock_before)
+            writer.write_file(lock, lock_before)
         raise
     print(f"added to requirements.in: {', '.join(str(r) for r in added)}")
     return 0

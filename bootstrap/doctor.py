@@ -100,7 +100,7 @@ def check_engine() -> tuple[Check, dict[str, str] | None]:
 
 def check_buildkit(engine: dict[str, str] | None) -> Check:
     """BuildKit from the first docker on PATH: the client VS Code and the Dev Containers CLI call."""
-    from bootstrap.build import buildkit_mode
+    from bootstrap.engine import buildkit_mode
 
     docker_cli = shutil.which("docker")
     if docker_cli is None:

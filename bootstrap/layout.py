@@ -6,8 +6,15 @@ validate, lock, add and build ask here instead of assuming the root.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+TEMPLATE_DIR = Path(__file__).parent / "template"
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project}}"
+BASE_FILE = ".devcontainer/bootstrap-base.json"
+CERTS_DIR = ".devcontainer/certs"
 
 DEVCONTAINER_DIR = Path(".devcontainer")
 DEVCONTAINER_JSON = DEVCONTAINER_DIR / "devcontainer.json"
@@ -45,6 +52,48 @@ def sibling_name(name: str) -> str:
     return f"{folder}/{new}" if folder else new
 
 
+def moves(layout: Mapping[str, Any], *, siblings: bool = True) -> list[tuple[str, str]]:
+    """(rendered name, project name) for every file `bootstrap init` puts elsewhere.
+
+    A moved Dockerfile takes its ignore file along as ``<Dockerfile>.dockerignore``, which BuildKit
+    reads instead of the context's .dockerignore.
+    """
+    out = []
+    if layout["dockerfile"] != "Dockerfile":
+        out += [
+            ("Dockerfile", layout["dockerfile"]),
+            (".dockerignore", layout["dockerfile"] + ".dockerignore"),
+        ]
+    if layout["requirements_in"] != "requirements.in":
+        out += [
+            ("requirements.in", layout["requirements_in"]),
+            ("requirements.txt", layout["requirements_txt"]),
+        ]
+    if siblings:
+        out += [(name, sibling_name(name)) for name in layout.get("siblings", [])]
+    return out
+
+
+def rendered_names(plan: Mapping[str, Any], *, siblings: bool = True) -> list[str]:
+    """The files a render of ``plan`` writes, without rendering: the template's files, the
+    records' files, the CA files and the stored base, each where the layout puts it."""
+    names = set()
+    for root, folders, files in os.walk(PROJECT_TEMPLATE):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        for name in files:
+            names.add(Path(root, name).relative_to(PROJECT_TEMPLATE).as_posix())
+    names |= {file["path"] for file in plan["files"]}
+    if not plan["artifacts"]:
+        names.discard(".devcontainer/fetch-artifact")
+    names |= {f"{CERTS_DIR}/{name}" for name in plan["network"].get("ca_certs", [])}
+    names.add(BASE_FILE)
+    for source, target in moves(plan["layout"], siblings=siblings):
+        if source in names:
+            names.discard(source)
+            names.add(target)
+    return sorted(names)
+
+
 def _devcontainer(project: Path) -> Any:
     path = project / DEVCONTAINER_JSON
     try:
@@ -56,6 +105,4 @@ def _devcontainer(project: Path) -> Any:
 
 
 def _normalise(path: Path) -> str:
-    import os
-
     return os.path.normpath(path)

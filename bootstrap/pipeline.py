@@ -1,77 +1,133 @@
 """The one way a project is made: answers → plan → render → lock → validate → place.
 
-`new`, `init` and `update` differ only in where the answers come from and where the result goes.
+`new`, `init` and `update` all call :func:`run`. They differ only in where the answers come from
+and in their :class:`Placement` — how the finished render reaches the user's folder (a new folder,
+files beside the user's, or a merge with the user's edits). A placement is handed in by the
+command, so this module imports no command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from bootstrap import place
+from bootstrap.answers import Answers
 from bootstrap.catalog import Catalog
 from bootstrap.errors import ValidationFailed
 from bootstrap.lock import LockResult, Spinner, catalog_metadata, lock_project
-from bootstrap.plan import Plan, make_plan
+from bootstrap.plan import Plan
 from bootstrap.render import render
 from bootstrap.validate import Report, validate_project
 
 
+@dataclass(frozen=True)
+class Settings:
+    """How to make it, as opposed to what to make (the answers)."""
+
+    catalogs: list[str] = field(default_factory=list)
+    ca_certs: Mapping[str, bytes] = field(default_factory=dict)
+    offline: bool = False
+    index_url: str | None = None
+    show_progress: bool = False
+
+
 @dataclass
-class Outcome:
-    target: Path
+class Made:
+    """A rendered, locked and validated project in a scratch folder, and what it was made from."""
+
+    project: Path
+    answers: Answers
     plan: Plan
     lock: LockResult
     report: Report
-    files: list[Path]
 
 
-def generate(
-    answers: Mapping[str, Any],
+class Placement(Protocol):
+    """Where a made project goes; everything it writes goes through :mod:`bootstrap.writer`."""
+
+    def scratch(self) -> contextlib.AbstractContextManager[Path]:
+        """A folder for the render, removed afterwards."""
+        ...
+
+    def prepare(self, rendered: Path) -> None:
+        """Adjust the render before it is locked and validated (update: the merged inputs)."""
+        ...
+
+    def place(self, made: Made) -> list[str]:
+        """Write the result into the user's folder, all or none; the paths written."""
+        ...
+
+
+@dataclass
+class Outcome:
+    made: Made
+    files: list[str]
+
+    @property
+    def plan(self) -> Plan:
+        return self.made.plan
+
+    @property
+    def lock(self) -> LockResult:
+        return self.made.lock
+
+    @property
+    def report(self) -> Report:
+        return self.made.report
+
+
+def run(
+    answers: Answers,
+    plan: Plan,
+    catalog: Catalog,
+    placement: Placement,
+    settings: Settings,
+) -> Outcome:
+    """Render, lock and validate in scratch, then place; nothing reaches the user before the end."""
+    with placement.scratch() as scratch:
+        made = make(answers, plan, catalog, scratch, settings, prepare=placement.prepare)
+        return Outcome(made, placement.place(made))
+
+
+def make(
+    answers: Answers,
+    plan: Plan,
     catalog: Catalog,
     scratch: Path,
+    settings: Settings,
     *,
-    catalogs: list[str] | None = None,
-    ca_certs: Mapping[str, bytes] | None = None,
-    offline: bool = False,
-    index_url: str | None = None,
-    show_progress: bool = False,
-) -> tuple[Path, Plan, LockResult, Report]:
-    """Render, lock and validate into ``scratch``; raises before anything reaches the user.
-
-    ``show_progress`` puts a spinner on stderr while the index is asked (the only slow step).
-    """
-    plan = make_plan(answers, catalog)
-    project = render(answers, scratch, catalogs=catalogs, ca_certs=ca_certs)
-    waiting = show_progress and not offline
+    prepare: Any = None,
+) -> Made:
+    """The stages between the plan and the placement; raises before anything is placed."""
+    project = render(answers, plan, scratch, catalogs=settings.catalogs, ca_certs=settings.ca_certs)
+    if prepare is not None:
+        prepare(project)
+    waiting = settings.show_progress and not settings.offline
     with Spinner("Locking requirements for the container's Python") if waiting else nullcontext():
         lock = lock_project(
             project,
             plan["python"],
-            offline=offline,
-            index=index_url,
+            offline=settings.offline,
+            index=settings.index_url,
             metadata=catalog_metadata(catalog),
         )
     report = validate_project(project, catalog)
     if report.problems:
         raise ValidationFailed(report.problems)
-    return project, plan, lock, report
+    return Made(project, answers, plan, lock, report)
 
 
-def new_project(
-    answers: Mapping[str, Any],
-    catalog: Catalog,
-    output_dir: Path,
-    *,
-    force: bool = False,
-    **options: Any,
-) -> Outcome:
-    target = output_dir / answers["project"]
-    place.check_target(target, force=force)
-    with place.writing(target), place.scratch_near(target) as scratch:
-        project, plan, lock, report = generate(answers, catalog, scratch, **options)
-        files = place.move_into_place(project, target, force=force)
-    return Outcome(target, plan, lock, report, files)
+@contextlib.contextmanager
+def temporary_scratch(prefix: str) -> Iterator[Path]:
+    """A scratch folder in the system's temporary folder (the user's folder is never touched)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -8,9 +8,33 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from bootstrap import writer
+from bootstrap.detect.imports import is_virtualenv
 from bootstrap.errors import UsageError
+from bootstrap.pipeline import Made, temporary_scratch
+
+
+@dataclass
+class NewFolder:
+    """`bootstrap new`'s placement: the render becomes ``target``, a folder of its own."""
+
+    target: Path
+    force: bool
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[Path]:
+        check_target(self.target, force=self.force)
+        with writing(self.target), scratch_near(self.target) as path:
+            yield path
+
+    def prepare(self, rendered: Path) -> None:
+        """Nothing to adjust: a new project is the render itself."""
+
+    def place(self, made: Made) -> list[str]:
+        return [p.as_posix() for p in move_into_place(made.project, self.target, force=self.force)]
 
 
 def check_target(target: Path, *, force: bool) -> None:
@@ -45,10 +69,10 @@ def scratch_near(target: Path) -> Iterator[Path]:
 
 
 def move_into_place(project: Path, target: Path, *, force: bool) -> list[Path]:
-    """Rename the rendered folder to ``target``; with --force, rename each file over the old one.
+    """Rename the rendered folder to ``target``; with --force, write each file over the old one.
 
-    Renames on one file system need no space, so a full disk cannot leave half a file; if any
-    step fails, every file already moved goes back and every replaced file is restored.
+    A rename on one file system needs no space, so a full disk cannot leave half a project; an
+    existing folder gets every file through the one writer, all or none.
     Returns the files written, relative to ``target``.
     """
     written = sorted(p.relative_to(project) for p in project.rglob("*") if p.is_file())
@@ -69,7 +93,13 @@ def move_into_place(project: Path, target: Path, *, force: bool) -> list[Path]:
             os.replace(project, target)
         else:
             check_target(target, force=force)
-            _merge(project, target, written)
+            writer.apply(
+                target,
+                [
+                    writer.Op(rel.as_posix(), (project / rel).read_bytes(), _mode(project / rel))
+                    for rel in written
+                ],
+            )
     except BaseException:
         if was_empty_dir and not target.exists():
             target.mkdir()
@@ -79,43 +109,8 @@ def move_into_place(project: Path, target: Path, *, force: bool) -> list[Path]:
     return written
 
 
-def _merge(project: Path, target: Path, files: list[Path]) -> None:
-    """Rename ``files`` from ``project`` into the existing ``target``, all or none."""
-    backup = project.parent / (project.name + ".replaced")
-    moved: list[Path] = []
-    saved: list[Path] = []
-    made: list[Path] = []
-    try:
-        for rel in files:
-            dest = target / rel
-            for folder in reversed(dest.parents):
-                if folder in target.parents or folder == target or folder.is_dir():
-                    continue
-                if folder.exists() or folder.is_symlink():
-                    raise UsageError(
-                        f"{folder} is a file where bootstrap writes a folder: move it away"
-                    )
-                folder.mkdir()
-                made.append(folder)
-            if dest.is_dir() and not dest.is_symlink():
-                raise UsageError(f"{dest} is a folder where bootstrap writes a file: move it away")
-            if dest.exists() or dest.is_symlink():
-                (backup / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(dest, backup / rel)
-                saved.append(rel)
-            os.replace(project / rel, dest)
-            moved.append(rel)
-    except BaseException:
-        for rel in reversed(moved):
-            with contextlib.suppress(OSError):
-                os.replace(target / rel, project / rel)
-        for rel in reversed(saved):
-            with contextlib.suppress(OSError):
-                os.replace(backup / rel, target / rel)
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
 
 
 _FIXES = {
@@ -143,3 +138,70 @@ def writing(target: Path) -> Iterator[None]:
         raise UsageError(
             f"writing {target} failed ({reason}): {fix}; nothing was written"
         ) from None
+
+
+# --- bootstrap init: beside the user's files ----------------------------------------------------
+
+#: Top-level folders bigger than this stay out of the build context (.dockerignore).
+LARGE_FOLDER_BYTES = 50_000_000
+
+
+@dataclass
+class Beside:
+    """`bootstrap init`'s placement: every file added next to the user's, none replaced."""
+
+    project: Path
+    dockerfile: str  # where the plan puts bootstrap's Dockerfile
+
+    def scratch(self) -> contextlib.AbstractContextManager[Path]:
+        return temporary_scratch("bootstrap-init-")
+
+    def prepare(self, rendered: Path) -> None:
+        extend_dockerignore(self.project, rendered, self.dockerfile)
+
+    def place(self, made: Made) -> list[str]:
+        files = sorted(p for p in made.project.rglob("*") if p.is_file())
+        ops = [
+            writer.Op(
+                p.relative_to(made.project).as_posix(), p.read_bytes(), _mode(p), replace=False
+            )
+            for p in files
+        ]
+        return writer.apply(self.project, ops)
+
+
+def extend_dockerignore(project: Path, rendered: Path, dockerfile: str) -> None:
+    """Keep this project's virtualenvs and large data folders out of the build context too."""
+    ignore = rendered / (dockerfile + ".dockerignore")
+    if not ignore.is_file():
+        ignore = rendered / ".dockerignore"
+    if not ignore.is_file():
+        return
+    text = ignore.read_text(encoding="utf-8")
+    listed = {line.strip().strip("/") for line in text.splitlines()}
+    extra: list[str] = []
+    for entry in sorted(project.iterdir()):
+        if not entry.is_dir() or entry.is_symlink() or entry.name in listed:
+            continue
+        if entry.name == ".devcontainer":
+            continue
+        if is_virtualenv(entry):
+            extra.append(f"{entry.name}  # a virtualenv")
+        elif _larger_than(entry, LARGE_FOLDER_BYTES):
+            extra.append(f"{entry.name}  # over {LARGE_FOLDER_BYTES // 1_000_000} MB")
+    if extra:
+        lines = "".join(f"{e.split('  #')[0]}\n" for e in extra)
+        notes = ", ".join(e.replace("  # ", " (") + ")" for e in extra)
+        text += f"# This project's virtualenvs and large folders: {notes}\n" + lines
+        ignore.write_text(text, encoding="utf-8")
+
+
+def _larger_than(folder: Path, limit: int) -> bool:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+            if total > limit:
+                return True
+    return False

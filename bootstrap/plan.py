@@ -8,17 +8,74 @@ the merged plan without knowing any component by name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from bootstrap.catalog import Catalog, Record
 from bootstrap.errors import UsageError
+from bootstrap.requirements import has_version, is_pinned, name_of
 
-Plan = dict[str, Any]
+
+class Layout(TypedDict):
+    """Where bootstrap's own files go in the project (init moves them beside the user's)."""
+
+    dockerfile: str
+    dockerfile_ref: str  # relative to .devcontainer/, as devcontainer.json names it
+    requirements_in: str
+    requirements_txt: str
+    siblings: list[str]
+
+
+class Plan(TypedDict):
+    """Everything the template renders: the answers resolved against the catalog, merged.
+
+    Plain lists and maps, handed to the template as they are.
+    """
+
+    # what the user chose
+    name: str
+    project: str
+    description: str
+    python: str
+    stacks: list[str]
+    drivers: list[str]
+    options: list[str]
+    network: dict[str, Any]
+    github_repo: str
+    layout: Layout
+    # what the chosen records contribute (LIST_KEYS, MAP_KEYS and the rest of _Merger)
+    apt: list[str]
+    path: list[str]
+    run: list[str]
+    pip_extra_index: list[str]
+    extensions: list[str]
+    mounts: list[Any]
+    run_args: list[str]
+    env: dict[str, str]
+    container_env: dict[str, str]
+    remote_env: dict[str, str]
+    secrets: dict[str, Any]
+    artifacts: list[dict[str, Any]]
+    pip: list[str]
+    pip_unlocked: list[str]
+    ports: list[dict[str, Any]]
+    initialize: dict[str, list[str]]
+    host_requirements: dict[str, Any]
+    smoke: list[dict[str, str]]
+    files: list[dict[str, Any]]
+    readme: list[str]
+    runtime: dict[str, Any] | None
+    # derived
+    image: str
+    debian: str
+    java: Any
+    labels: dict[str, str]
+    arch: list[str] | None
+    user: str
+    build_args: list[str]
+
 
 LIST_KEYS = ("apt", "path", "run", "pip_extra_index", "extensions", "mounts", "run_args")
 MAP_KEYS = ("env", "container_env", "remote_env", "secrets")
@@ -113,13 +170,6 @@ def _span(versions: list[str]) -> str:
     return f"{versions[0]}–{versions[-1]}" if len(versions) > 2 else " or ".join(versions)
 
 
-def _requirement_name(line: str) -> str:
-    try:
-        return canonicalize_name(Requirement(line).name)
-    except InvalidRequirement:
-        return line
-
-
 def _pip_lines(entries: list[Any], python: str) -> list[str]:
     lines = []
     for entry in entries:
@@ -139,7 +189,7 @@ class _Merger:
 
     def __init__(self, python: str) -> None:
         self.python = python
-        self.plan: Plan = {key: [] for key in LIST_KEYS}
+        self.plan: dict[str, Any] = {key: [] for key in LIST_KEYS}
         self.plan.update({key: {} for key in MAP_KEYS})
         self.plan.update(
             artifacts=[],
@@ -172,8 +222,8 @@ class _Merger:
             plan["artifacts"] = [a for a in plan["artifacts"] if a["dest"] != artifact["dest"]]
             plan["artifacts"].append({**ARTIFACT_DEFAULTS, **artifact, "component": component})
         for line in _pip_lines(source.get("pip", []), self.python):
-            name = _requirement_name(line)
-            plan["pip"] = [p for p in plan["pip"] if _requirement_name(p) != name]
+            name = name_of(line)
+            plan["pip"] = [p for p in plan["pip"] if name_of(p) != name]
             plan["pip"].append(line)
         for port in source.get("ports", []):
             if all(p["port"] != port["port"] for p in plan["ports"]):
@@ -277,7 +327,7 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
                 )
             merger.add(rid, option)
 
-    plan = merger.plan
+    plan: Any = merger.plan
     arch = None
     for rid, names in options.items():
         for name in names:
@@ -294,6 +344,7 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         name=answers["name"],
         project=answers["project"],
         description=answers.get("description", ""),
+        github_repo=answers.get("github_repo", ""),
         python=python,
         image=py["image"],
         debian=py["debian"],
@@ -322,39 +373,16 @@ def merge_requirements(catalog_lines: list[str], own: list[str]) -> list[str]:
     """
     lines = list(catalog_lines)
     for line in own:
-        name = _requirement_name(line)
-        current = [i for i, p in enumerate(lines) if _requirement_name(p) == name]
-        if current and not _has_version(line):
+        name = name_of(line)
+        current = [i for i, p in enumerate(lines) if name_of(p) == name]
+        if current and not has_version(line):
             continue
-        lines = [p for p in lines if _requirement_name(p) != name]
+        lines = [p for p in lines if name_of(p) != name]
         lines.append(line)
     return lines
 
 
-def _has_version(line: str) -> bool:
-    try:
-        requirement = Requirement(line)
-    except InvalidRequirement:
-        return True
-    return bool(requirement.specifier) or bool(requirement.url)
-
-
-def is_pinned(line: str) -> bool:
-    """``name==version`` (extras and markers allowed): a line the offline lock may keep."""
-    try:
-        requirement = Requirement(line)
-    except InvalidRequirement:
-        return False
-    specs = list(requirement.specifier)
-    return (
-        not requirement.url
-        and len(specs) == 1
-        and specs[0].operator == "=="
-        and "*" not in specs[0].version
-    )
-
-
-def layout(answers: Mapping[str, Any]) -> dict[str, str]:
+def layout(answers: Mapping[str, Any]) -> Layout:
     """Where bootstrap's Dockerfile and requirements go, as paths the template writes."""
     chosen = answers.get("layout", {})
     dockerfile = chosen.get("dockerfile", "Dockerfile")

@@ -6,7 +6,6 @@ validated.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -14,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap import __version__
+from bootstrap.base import write_base
 from bootstrap.errors import BootstrapError, UsageError
-
-TEMPLATE_DIR = Path(__file__).parent / "template"
-CERTS_DIR = Path(".devcontainer") / "certs"
+from bootstrap.layout import CERTS_DIR, TEMPLATE_DIR, moves
+from bootstrap.template_ext import plan as plan_for
 
 
 def literal(value: str) -> str:
@@ -35,7 +34,7 @@ def literal(value: str) -> str:
 
 
 def variables(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> dict[str, str]:
-    """Answers as the template's variables (strings), the same keys its own prompts ask."""
+    """The template's public variables: the keys its own prompts ask under a raw cookiecutter run."""
     return {
         "name": answers["name"],
         "description": answers.get("description", ""),
@@ -43,55 +42,57 @@ def variables(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> 
         "stacks": ",".join(answers.get("stacks", [])),
         "drivers": ",".join(answers.get("drivers", [])),
         "options": ",".join(answers.get("options", [])),
-        "_network": json.dumps(answers.get("network", {}), sort_keys=True),
-        "_init": json.dumps(
-            {k: answers[k] for k in ("requirements", "layout") if answers.get(k)}, sort_keys=True
-        ),
         "_catalogs": os.pathsep.join(str(Path(c).resolve()) for c in catalogs or []),
         "_bootstrap_version": __version__,
-        "_github_repo": answers.get("github_repo", ""),
     }
 
 
-def context(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> dict[str, str]:
-    """The variables as cookiecutter's extra context: public ones as literals (it renders them)."""
-    return {
+def context(
+    answers: Mapping[str, Any], plan: Mapping[str, Any], catalogs: list[str] | None = None
+) -> dict[str, Any]:
+    """Cookiecutter's extra context: public variables as literals (it renders them), and the
+    answers and plan as native data under private keys, which cookiecutter passes through as
+    they are — the template reads lists and maps, never strings parsed back."""
+    public = {
         key: value if key.startswith("_") else literal(value)
         for key, value in variables(answers, catalogs).items()
     }
+    return {**public, "_answers": dict(answers), "_plan": dict(plan)}
 
 
 def render(
     answers: Mapping[str, Any],
+    plan: Mapping[str, Any],
     scratch: Path,
     *,
     catalogs: list[str] | None = None,
     ca_certs: Mapping[str, bytes] | None = None,
 ) -> Path:
-    """Render into ``scratch`` and return the project folder inside it."""
+    """Render ``plan`` into ``scratch`` and return the project folder inside it."""
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.main import cookiecutter
 
+    extra = context(answers, plan, catalogs)
     try:
         out = cookiecutter(
             str(TEMPLATE_DIR),
             no_input=True,
-            extra_context=context(answers, catalogs),
+            extra_context=extra,
             output_dir=str(scratch),
             default_config={
                 "replay_dir": str(scratch / ".replay"),
                 "cookiecutters_dir": str(scratch / ".cookiecutters"),
             },
             # The template's hooks (hooks/*.py) each start a fresh interpreter that imports this
-            # package; here their work runs in this process instead: the plan filter every file
-            # calls refuses bad answers as the pre hook does, and finish_project is the post hook.
+            # package; here their work runs in this process instead: the plan is made before the
+            # render, and finish_project is the post hook.
             accept_hooks=False,
         )
     except CookiecutterException as exc:
         first = str(exc).split(". Context:", 1)[0].splitlines()[0]
         raise BootstrapError(f"rendering the template failed: {first}") from None
     project = Path(out)
-    finish_project(project, variables(answers, catalogs))
+    finish_project(project, extra)
     for name, data in (ca_certs or {}).items():
         target = project / CERTS_DIR / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,8 +102,6 @@ def render(
 
 def finish_project(project: Path, cookiecutter_context: Mapping[str, Any]) -> None:
     """Post-generation: component files from the plan, and no helper script nobody calls."""
-    from bootstrap.template_ext import plan as plan_for
-
     # pip compiles every .py file it installs, the template's too, and cookiecutter copies
     # folders whole: bytecode caches are never part of a project.
     for cache in sorted(project.rglob("__pycache__"), reverse=True):
@@ -121,30 +120,11 @@ def finish_project(project: Path, cookiecutter_context: Mapping[str, Any]) -> No
     _arrange(project, plan["layout"])
 
 
-def _arrange(project: Path, layout: Mapping[str, str]) -> None:
-    """Move the Dockerfile and requirements where `bootstrap init` put them (beside the user's own).
-
-    A moved Dockerfile takes its ignore file along as ``<Dockerfile>.dockerignore``, which BuildKit
-    reads instead of the context's .dockerignore.
-    """
-    moves = []
-    if layout["dockerfile"] != "Dockerfile":
-        moves += [
-            ("Dockerfile", layout["dockerfile"]),
-            (".dockerignore", layout["dockerfile"] + ".dockerignore"),
-        ]
-    if layout["requirements_in"] != "requirements.in":
-        moves += [
-            ("requirements.in", layout["requirements_in"]),
-            ("requirements.txt", layout["requirements_txt"]),
-        ]
-    from bootstrap.layout import sibling_name
-
-    moves += [(name, sibling_name(name)) for name in layout.get("siblings", [])]
-    for source, target in moves:
+def _arrange(project: Path, layout: Mapping[str, Any]) -> None:
+    """Move the Dockerfile and requirements where `bootstrap init` put them (beside the user's own),
+    then store the base: what bootstrap wrote, which `bootstrap update` merges against."""
+    for source, target in moves(layout):
         if (project / source).exists():
             (project / target).parent.mkdir(parents=True, exist_ok=True)
             os.replace(project / source, project / target)
-    from bootstrap.update import write_base
-
-    write_base(project)  # what bootstrap wrote: the base `bootstrap update` merges against
+    write_base(project)

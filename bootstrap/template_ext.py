@@ -15,18 +15,23 @@ from typing import Any
 from jinja2.ext import Extension
 
 from bootstrap import __version__
+from bootstrap import answers as answers_mod
+from bootstrap import catalog as catalog_mod
+from bootstrap.answers import split_ids
 from bootstrap.errors import UsageError
+from bootstrap.plan import make_plan
 
 #: What str.splitlines() breaks on beyond ASCII control characters.
 LINE_BREAKS = "\u2028\u2029"
 
 
 def answers_from_context(context: Any) -> dict[str, Any]:
-    """The cookiecutter context (strings) back into answers (lists and maps)."""
-    from bootstrap.answers import split_ids
-
+    """The answers: handed over whole by bootstrap, or read from a raw cookiecutter run's strings."""
+    given = context.get("_answers")
+    if given:
+        return dict(given)
     network = context.get("_network") or "{}"
-    extra = context.get("_init") or "{}"  # bootstrap init: own requirements, moved files
+    extra = context.get("_init") or "{}"  # own requirements and moved files, under a raw run
     github = {"github_repo": str(context["_github_repo"])} if context.get("_github_repo") else {}
     return {
         **(json.loads(extra) if isinstance(extra, str) else dict(extra)),
@@ -46,30 +51,28 @@ def _catalog_paths(context: Any) -> tuple[str, ...]:
     return tuple(p for p in raw.split(os.pathsep) if p)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)
 def _plan_for(key: str, catalogs: tuple[str, ...]) -> dict[str, Any]:
-    from bootstrap import answers as answers_mod
-    from bootstrap import catalog as catalog_mod
-    from bootstrap.plan import make_plan
-
+    """A raw cookiecutter run's plan: every file asks, so it is made once per answers."""
     catalog = catalog_mod.load(catalogs) if catalogs else catalog_mod.load()
     answers = answers_mod.validate(json.loads(key), catalog)
-    return make_plan(answers, catalog)
+    return dict(make_plan(answers, catalog))
 
 
 def plan(context: Any) -> dict[str, Any]:
+    """The plan bootstrap made (passed as native data), or, under a raw run, one made here."""
+    given = context.get("_plan")
+    if given:
+        return given
     answers = answers_from_context(context)
     return _plan_for(json.dumps(answers, sort_keys=True), _catalog_paths(context))
 
 
 def record(context: Any) -> str:
     """The recorded answers (.devcontainer/bootstrap.json)."""
-    from bootstrap.answers import record as make_record
-    from bootstrap.answers import slugify
-
     answers = answers_from_context(context)
-    answers["project"] = slugify(answers["name"])
-    data = make_record(
+    answers["project"] = answers_mod.slugify(answers["name"])
+    data = answers_mod.record(
         answers,
         str(context.get("_bootstrap_version") or __version__),
         list(_catalog_paths(context)),
@@ -136,8 +139,6 @@ class BootstrapExtension(Extension):
             exec_form=exec_form,
             combine=combine,
             shquote=shlex.quote,
-            slug=lambda name: __import__("bootstrap.answers", fromlist=["slugify"]).slugify(
-                str(name)
-            ),
+            slug=lambda name: answers_mod.slugify(str(name)),
         )
         environment.globals["bootstrap_version"] = __version__

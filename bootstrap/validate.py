@@ -5,43 +5,34 @@ Each problem names the file, where in it, and the rule it breaks.
 
 from __future__ import annotations
 
+import io
 import json
-import re
 import shutil
 import subprocess
 import sys
 import sysconfig
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bootstrap.catalog import Catalog
+import json5
+from dockerfile_parse import DockerfileParser
+from dockerfile_parse.parser import image_from
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "devcontainer.schema.json"
+from bootstrap import devcontainer_schema
+from bootstrap.answers import RECORD_PATH, validate
+from bootstrap.catalog import Catalog
+from bootstrap.errors import UsageError
+from bootstrap.layout import dockerfile_path, requirements_dir
+from bootstrap.requirements import is_pinned, lock_entries
+
 DEVCONTAINER = Path(".devcontainer") / "devcontainer.json"
-PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9,._-]+\])?==[^=\s;]+(\s*;.*)?$")
 
 
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def read_jsonc(path: Path) -> Any:
-    """devcontainer.json is JSONC: comments and trailing commas are allowed."""
-    import json5
-
-    return json5.loads(path.read_text(encoding="utf-8"))
-
-
-@cache
-def _devcontainer_validator() -> Any:
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _json_path(parts: Any) -> str:
@@ -51,17 +42,27 @@ def _json_path(parts: Any) -> str:
     return out
 
 
-def check_devcontainer(project: Path, report: Report) -> None:
-    path = project / DEVCONTAINER
+_MISSING = object()
+
+
+def _read(project: Path, name: Path, syntax: str, missing: str, report: Report) -> Any:
+    """The parsed file, or _MISSING with the problem reported (missing, or not parsable)."""
     try:
-        data = read_jsonc(path)
+        text = (project / name).read_text(encoding="utf-8")
+        return json5.loads(text) if syntax == "JSONC" else json.loads(text)
     except FileNotFoundError:
-        report.problems.append(f"{DEVCONTAINER}: missing: run bootstrap update to restore it")
-        return
+        report.problems.append(f"{name}: missing: {missing}")
     except ValueError as exc:
-        report.problems.append(f"{DEVCONTAINER}: not valid JSONC: {exc}")
+        report.problems.append(f"{name}: not valid {syntax}: {exc}")
+    return _MISSING
+
+
+def check_devcontainer(project: Path, report: Report) -> None:
+    missing = "run bootstrap update to restore it"
+    data = _read(project, DEVCONTAINER, "JSONC", missing, report)
+    if data is _MISSING:
         return
-    for error in sorted(_devcontainer_validator().iter_errors(data), key=lambda e: list(e.path)):
+    for error in devcontainer_schema.errors(data):
         report.problems.append(
             f"{DEVCONTAINER}: {_json_path(error.absolute_path)}: {error.message} (rule: {error.validator})"
         )
@@ -76,21 +77,14 @@ def check_devcontainer(project: Path, report: Report) -> None:
 
 
 def check_requirements(project: Path, report: Report) -> None:
-    from bootstrap.layout import requirements_dir
-
     path = requirements_dir(project) / "requirements.txt"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         report.problems.append("requirements.txt: missing: run bootstrap lock .")
         return
-    logical = text.replace("\\\n", " ")
-    for number, line in enumerate(logical.splitlines(), start=1):
-        line = line.split(" #", 1)[0].strip()
-        if not line or line.startswith("#") or line.startswith("--"):
-            continue
-        requirement = re.split(r"\s+--hash", line, maxsplit=1)[0].strip()
-        if not PINNED.match(requirement):
+    for number, requirement in lock_entries(text):
+        if not is_pinned(requirement):
             report.problems.append(
                 f"requirements.txt: line {number}: {requirement!r} is not pinned with == (rule: pinned)"
             )
@@ -136,48 +130,33 @@ def lint_dockerfile(path: Path) -> list[dict[str, Any]]:
 
 
 def check_dockerfile(project: Path, catalog: Catalog, report: Report, *, lint: bool = True) -> None:
-    from dockerfile_parse import DockerfileParser
-
-    from bootstrap.layout import dockerfile_path
-
     path = dockerfile_path(project)
     if not path.is_file():
         report.problems.append("Dockerfile: missing: run bootstrap update to restore it")
         return
-    parser = DockerfileParser(path=str(path))
     try:
-        instructions = parser.structure
+        parser = DockerfileParser(fileobj=io.BytesIO(path.read_bytes()))
+        froms = [ins for ins in parser.structure if ins["instruction"] == "FROM"]
+        resolved_images = parser.parent_images  # ARG defaults substituted, --platform skipped
     except Exception as exc:  # dockerfile-parse raises plain exceptions on broken input
         report.problems.append(f"Dockerfile: does not parse: {exc}")
         return
-    args: dict[str, str] = {}
     stages: set[str] = set()
     known_images = {record["image"] for record in catalog.of("python").values()}
-    froms = 0
-    for ins in instructions:
-        if ins["instruction"] == "ARG" and froms == 0:
-            name, _, default = ins["value"].partition("=")
-            args[name.strip()] = default.strip().strip('"')
-        if ins["instruction"] == "FROM":
-            froms += 1
-            words = ins["value"].split()
-            image = words[0]
-            alias = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
-            resolved = re.sub(
-                r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: args.get(m.group(1), ""), image
+    for ins, resolved in zip(froms, resolved_images, strict=True):
+        image, alias = image_from(ins["value"])
+        line = ins["startline"] + 1
+        if not resolved:
+            report.problems.append(
+                f"Dockerfile: line {line}: FROM {image} resolves to nothing (rule: base image)"
             )
-            line = ins["startline"] + 1
-            if not resolved:
-                report.problems.append(
-                    f"Dockerfile: line {line}: FROM {image} resolves to nothing (rule: base image)"
-                )
-            elif resolved not in stages and resolved not in known_images:
-                report.warnings.append(
-                    f"Dockerfile: line {line}: base {resolved} is not a catalog image; make sure it exists"
-                )
-            if alias:
-                stages.add(alias)
-    if froms == 0:
+        elif resolved not in stages and resolved not in known_images and resolved != "scratch":
+            report.warnings.append(
+                f"Dockerfile: line {line}: base {resolved} is not a catalog image; make sure it exists"
+            )
+        if alias:
+            stages.add(alias)
+    if not froms:
         report.problems.append("Dockerfile: no FROM instruction (rule: base image)")
     if lint:
         for finding in lint_dockerfile(path):
@@ -189,17 +168,9 @@ def check_dockerfile(project: Path, catalog: Catalog, report: Report, *, lint: b
 
 
 def check_answers(project: Path, catalog: Catalog, report: Report) -> None:
-    from bootstrap.answers import RECORD_PATH, validate
-    from bootstrap.errors import UsageError
-
-    path = project / RECORD_PATH
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        report.problems.append(f"{RECORD_PATH}: missing: the project's answers are unknown")
-        return
-    except ValueError as exc:
-        report.problems.append(f"{RECORD_PATH}: not valid JSON: {exc}")
+    missing = "the project's answers are unknown"
+    data = _read(project, RECORD_PATH, "JSON", missing, report)
+    if data is _MISSING:
         return
     try:
         validate(data, catalog, origin=str(RECORD_PATH))

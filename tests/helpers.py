@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SCHEMAS = Path(
@@ -62,66 +59,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
-@cache
-def official_validator() -> Any:
-    """The official devcontainer.json schemas from shared/schemas (base + vscode + codespaces)."""
-    from jsonschema import Draft7Validator, Draft201909Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT7, DRAFT201909
-
-    def load(name: str) -> dict[str, Any]:
-        return json.loads((SHARED_SCHEMAS / name).read_text(encoding="utf-8-sig"))
-
-    base = load("devContainer.base.schema.json")
-    vscode = load("devContainer.vscode.schema.json")
-    codespaces = load("devContainer.codespaces.schema.json")
-    top = load("devContainer.schema.json")
-    resources = [
-        (
-            "vscode://schemas/settings/machine",
-            Resource.from_contents({"type": "object"}, default_specification=DRAFT7),
-        ),
-    ]
-    for ref in _refs(top):
-        name = ref.rsplit("/", 1)[-1]
-        schema = {
-            "devContainer.base.schema.json": base,
-            "devContainer.vscode.schema.json": vscode,
-            "devContainer.codespaces.schema.json": codespaces,
-        }.get(name)
-        if schema is not None:
-            spec = DRAFT201909 if "2019-09" in schema.get("$schema", "") else DRAFT7
-            resources.append((ref, Resource.from_contents(schema, default_specification=spec)))
-    for schema in (base, vscode, codespaces):
-        if "$id" in schema:
-            spec = DRAFT201909 if "2019-09" in schema.get("$schema", "") else DRAFT7
-            resources.append(
-                (schema["$id"], Resource.from_contents(schema, default_specification=spec))
-            )
-    registry = Registry().with_resources(resources)
-    cls = Draft201909Validator if "2019-09" in top.get("$schema", "") else Draft7Validator
-    return cls(top, registry=registry)
-
-
-def _refs(node: Any) -> list[str]:
-    out: list[str] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                out.append(value.split("#", 1)[0])
-            else:
-                out += _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            out += _refs(item)
-    return out
-
-
 def official_errors(devcontainer_json: Path) -> list[str]:
     import json5
 
+    from bootstrap import devcontainer_schema
+
     data = json5.loads(devcontainer_json.read_text(encoding="utf-8"))
-    return [f"{list(e.absolute_path)}: {e.message}" for e in official_validator().iter_errors(data)]
+    return [f"{list(e.absolute_path)}: {e.message}" for e in devcontainer_schema.errors(data)]
 
 
 def hadolint_errors(dockerfile: Path) -> list[str]:

@@ -11,7 +11,7 @@ from helpers import all_pinned, hadolint_errors, official_errors, run
 from bootstrap import catalog as catalog_mod
 from bootstrap.answers import validate
 from bootstrap.errors import UsageError
-from bootstrap.pipeline import generate
+from bootstrap.pipeline import Made, Settings, make
 from bootstrap.plan import make_plan, refusal
 
 CATALOG = catalog_mod.builtin()
@@ -34,7 +34,8 @@ def _answers(
 
 
 def _check(tmp_path: Path, answers: dict) -> None:
-    project, _, lock, report = generate(answers, CATALOG, tmp_path, offline=True)
+    made = _make(answers, tmp_path)
+    project, lock, report = made.project, made.lock, made.report
     assert not lock.full and report.problems == []
     assert official_errors(project / ".devcontainer/devcontainer.json") == []
     assert hadolint_errors(project / "Dockerfile") == []
@@ -91,3 +92,8 @@ def test_refused_combination_through_the_cli_writes_nothing(tmp_path: Path) -> N
             "choose Python" in result.stderr or "drop" in result.stderr
         )
         assert not (tmp_path / "o").exists()
+
+
+def _make(answers: dict, scratch: Path) -> Made:
+    """Render, lock (offline) and validate, as every command does, into ``scratch``."""
+    return make(answers, make_plan(answers, CATALOG), CATALOG, scratch, Settings(offline=True))

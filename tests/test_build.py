@@ -88,7 +88,7 @@ def _fake_docker(folder: Path, version: str) -> Path:
 
 
 def test_buildkit_missing_is_one_line_saying_what_to_do(tmp_path: Path) -> None:
-    from bootstrap import build
+    from bootstrap import engine
     from bootstrap.errors import BootstrapError
 
     fake = _fake_docker(tmp_path / "bin", "28.1.1")
@@ -96,7 +96,7 @@ def test_buildkit_missing_is_one_line_saying_what_to_do(tmp_path: Path) -> None:
     os.environ["BOOTSTRAP_DOCKER"] = str(fake)
     try:
         with pytest.raises(BootstrapError) as caught:
-            build.buildkit_cli()
+            engine.buildkit_cli()
     finally:
         if old is None:
             del os.environ["BOOTSTRAP_DOCKER"]
@@ -123,11 +123,11 @@ def test_buildkit_missing_through_the_cli(new_project: Callable[..., Path], tmp_
 def test_old_clients_have_buildkit_built_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bootstrap import build
+    from bootstrap import engine
 
     fake = _fake_docker(tmp_path / "bin", "20.10.24+dfsg1")
     monkeypatch.setenv("BOOTSTRAP_DOCKER", str(fake))
-    assert build.buildkit_cli() == (str(fake), [str(fake), "build"])
+    assert engine.buildkit_cli() == (str(fake), [str(fake), "build"])
 
 
 def test_failure_reason_names_the_tampered_file() -> None:

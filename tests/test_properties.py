@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from bootstrap import catalog as catalog_mod
 from bootstrap.answers import validate
 from bootstrap.errors import UsageError
-from bootstrap.pipeline import generate
+from bootstrap.pipeline import Made, Settings, make
 from bootstrap.plan import make_plan, refusal
 
 CATALOG = catalog_mod.builtin()
@@ -95,7 +95,8 @@ def test_every_answer_set_is_made_or_refused(raw: dict[str, Any]) -> None:
             _check_refused(root, raw)
             return
         event("made")
-        first, _, lock, report = generate(answers, CATALOG, root / "one", offline=True)
+        made = _make(answers, root / "one")
+        first, lock, report = made.project, made.lock, made.report
         assert not lock.full
         assert report.problems == []
         assert official_errors(first / ".devcontainer/devcontainer.json") == []
@@ -105,7 +106,7 @@ def test_every_answer_set_is_made_or_refused(raw: dict[str, Any]) -> None:
         recorded = json.loads((first / ".devcontainer/bootstrap.json").read_text("utf-8"))
         assert validate(recorded, CATALOG) == answers
         assert raw["description"] in (first / "README.md").read_text("utf-8")
-        second, *_ = generate(answers, CATALOG, root / "two", offline=True)
+        second = _make(answers, root / "two").project
         assert tree(first) == tree(second)
 
 
@@ -178,3 +179,8 @@ def test_the_cli_is_deterministic_across_runs(tmp_path: Path) -> None:
         trees.append(tree(tmp_path / run_name / "same-twice"))
     assert trees[0] == trees[1]
     assert len(trees[0]) > 5
+
+
+def _make(answers: dict, scratch: Path) -> Made:
+    """Render, lock (offline) and validate, as every command does, into ``scratch``."""
+    return make(answers, make_plan(answers, CATALOG), CATALOG, scratch, Settings(offline=True))

@@ -100,3 +100,51 @@ def test_not_a_project(tmp_path: Path) -> None:
     result = run("validate", tmp_path)
     assert result.returncode == 1
     assert "devcontainer.json: missing" in result.stderr
+
+
+def test_shipped_devcontainer_schemas_are_the_official_ones() -> None:
+    """validate checks against the official schemas, unchanged (shared/schemas holds the copies)."""
+    from helpers import SHARED_SCHEMAS
+
+    from bootstrap.devcontainer_schema import FOLDER, PARTS
+
+    if not SHARED_SCHEMAS.is_dir():
+        pytest.skip(f"no reference copies at {SHARED_SCHEMAS}")
+    for name in (*PARTS, "devContainer.schema.json"):
+        assert (FOLDER / name).read_bytes() == (SHARED_SCHEMAS / name).read_bytes(), name
+
+
+def test_a_users_own_edit_is_checked_against_the_official_schema(new_project) -> None:
+    project = new_project()
+    path = project / ".devcontainer/devcontainer.json"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{", '{\n  "shutdownAction": "explode",', 1), encoding="utf-8")
+    result = run("validate", project)
+    assert result.returncode == 1
+    assert re.search(r"\$\.shutdownAction: 'explode' is not one of", result.stderr), result.stderr
+
+
+def test_from_with_a_platform_flag_and_an_arg_is_read_as_docker_reads_it(new_project) -> None:
+    project = new_project()
+    dockerfile = project / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8")
+    assert "FROM ${BASE_IMAGE} AS base" in text
+    dockerfile.write_text(
+        text.replace(
+            "FROM ${BASE_IMAGE} AS base", "FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS base"
+        ),
+        encoding="utf-8",
+    )
+    result = run("validate", project)
+    assert result.returncode == 0, result.stderr
+    assert "not a catalog image" not in result.stderr
+
+
+def test_a_from_that_resolves_to_nothing_is_a_problem(new_project) -> None:
+    project = new_project()
+    dockerfile = project / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8")
+    dockerfile.write_text(text.replace("FROM ${BASE_IMAGE} AS base", "FROM ${NOPE} AS base"))
+    result = run("validate", project)
+    assert result.returncode == 1
+    assert "resolves to nothing (rule: base image)" in result.stderr

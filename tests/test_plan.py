@@ -1,0 +1,109 @@
+"""The plan's merge rules, as pure functions over plain data (no files, no template)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bootstrap.catalog import load
+from bootstrap.errors import UsageError
+from bootstrap.plan import _Merger, layout, make_plan, merge_requirements
+
+CATALOG = load([], use_env=False)
+
+
+def _merged(*sources: tuple[str, dict]) -> dict:
+    merger = _Merger("3.12")
+    for component, source in sources:
+        merger.add(component, source)
+    return merger.plan
+
+
+def test_lists_extend_in_order_without_repeats() -> None:
+    plan = _merged(("a", {"apt": ["curl", "git"]}), ("b", {"apt": ["git", "jq"]}))
+    assert plan["apt"] == ["curl", "git", "jq"]
+
+
+def test_override_clears_what_came_before() -> None:
+    plan = _merged(("a", {"apt": ["curl"]}), ("b", {"override": ["apt"], "apt": ["wget"]}))
+    assert plan["apt"] == ["wget"]
+
+
+def test_maps_take_the_later_value() -> None:
+    plan = _merged(("a", {"env": {"X": "1", "Y": "a"}}), ("b", {"env": {"Y": "b"}}))
+    assert plan["env"] == {"X": "1", "Y": "b"}
+
+
+def test_pip_lines_are_one_per_package_and_the_later_wins() -> None:
+    plan = _merged(
+        ("a", {"pip": ["numpy==1.26.4", "pandas==2.2.2"]}),
+        ("b", {"pip": ["NumPy==2.0.0", {"requirement": "six==1.16.0", "python": "<3"}]}),
+    )
+    assert plan["pip"] == ["pandas==2.2.2", "NumPy==2.0.0"]  # six is for Python 2 only
+
+
+def test_an_artifact_replaces_the_one_with_its_destination() -> None:
+    first = {"name": "a.jar", "dest": "/opt/jars/x.jar", "sha256": "1" * 64}
+    second = {"name": "b.jar", "dest": "/opt/jars/x.jar", "sha256": "2" * 64}
+    plan = _merged(("a", {"artifacts": [first]}), ("b", {"artifacts": [second]}))
+    assert [a["name"] for a in plan["artifacts"]] == ["b.jar"]
+    assert plan["artifacts"][0]["component"] == "b"
+
+
+def test_ports_are_kept_once_and_host_requirements_take_the_largest() -> None:
+    plan = _merged(
+        ("a", {"ports": [{"port": 8888}], "host_requirements": {"cpus": 2, "memory": "8gb"}}),
+        ("b", {"ports": [{"port": 8888}], "host_requirements": {"cpus": 4, "memory": "4gb"}}),
+    )
+    assert [p["port"] for p in plan["ports"]] == [8888]
+    assert plan["host_requirements"] == {"cpus": 4, "memory": "8gb"}
+
+
+def test_the_runtime_with_the_highest_priority_wins() -> None:
+    plan = _merged(
+        ("a", {"runtime": {"cmd": ["a"], "priority": 5}}),
+        ("b", {"runtime": {"cmd": ["b"], "priority": 1}}),
+    )
+    assert plan["runtime"]["cmd"] == ["a"]
+
+
+def test_smoke_override_drops_only_that_components_checks() -> None:
+    plan = _merged(
+        ("a", {"smoke": ["a1"]}),
+        ("b", {"smoke": ["b1"]}),
+        ("b", {"override": ["smoke"], "smoke": ["b2"]}),
+    )
+    assert [s["command"] for s in plan["smoke"]] == ["a1", "b2"]
+
+
+def test_the_users_pin_beats_the_catalogs_and_a_bare_name_defers() -> None:
+    lines = merge_requirements(["numpy==2.1.0", "pandas==2.2.3"], ["numpy~=1.19.5", "pandas"])
+    assert lines == ["pandas==2.2.3", "numpy~=1.19.5"]
+
+
+def test_layout_defaults_to_the_root_and_follows_init() -> None:
+    assert layout({})["dockerfile_ref"] == "../Dockerfile"
+    moved = layout({"layout": {"dockerfile": ".devcontainer/Dockerfile", "siblings": ["a.md"]}})
+    assert moved["dockerfile_ref"] == "Dockerfile"
+    assert moved["siblings"] == ["a.md"]
+
+
+def test_a_plan_is_plain_data_the_template_can_take() -> None:
+    import json
+
+    answers = {
+        "name": "p",
+        "project": "p",
+        "python": "3.12",
+        "stacks": ["jupyter"],
+        "drivers": [],
+        "options": [],
+        "network": {},
+    }
+    plan = make_plan(answers, CATALOG)
+    assert json.loads(json.dumps(plan)) == plan
+
+
+def test_an_unknown_python_is_refused_with_the_choices() -> None:
+    answers = {"name": "p", "project": "p", "python": "3.99", "network": {}}
+    with pytest.raises(UsageError, match="choose one of"):
+        make_plan(answers, CATALOG)
