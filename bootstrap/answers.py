@@ -20,8 +20,8 @@ from bootstrap.errors import UsageError
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "answers.schema.json"
 RECORD_PATH = Path(".devcontainer") / "bootstrap.json"
 KEYS = ("name", "description", "python", "stacks", "drivers", "options", "network")
-#: Keys `bootstrap init` adds: the project's own requirements and where its files went.
-INIT_KEYS = ("requirements", "layout")
+#: Keys a record file carries beside the answers: not answers themselves.
+NOT_ANSWERS = ("bootstrap_version", "catalogs")
 
 Answers = dict[str, Any]
 
@@ -152,15 +152,15 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
     for key in ("stacks", "drivers", "options"):
         if isinstance(answers.get(key), str):
             answers[key] = split_ids([answers[key]])
-    allowed = (*KEYS, *INIT_KEYS, "github_repo", "project", "bootstrap_version", "catalogs")
-    unknown = [k for k in answers if k not in allowed]
+    shape = schema(catalog)
+    unknown = [k for k in answers if k not in shape["properties"]]
     if unknown:
         raise UsageError(f"{origin}: unknown key {unknown[0]!r}: use only {', '.join(KEYS)}")
     if isinstance(answers.get("python"), (int, float)):
         raise UsageError(
             f'{origin}: python {answers["python"]!r} is a number: quote it, e.g. python: "3.12"'
         )
-    validator = Draft202012Validator(schema(catalog))
+    validator = Draft202012Validator(shape)
     errors = sorted(validator.iter_errors(answers), key=lambda e: (len(e.absolute_path), e.path))
     if errors:
         error = errors[0]
@@ -192,12 +192,12 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
         "options": sorted(answers.get("options", [])),
         "network": dict(answers.get("network", {})),
     }
-    if answers.get("requirements"):
-        result["requirements"] = _requirements(answers["requirements"], origin)
-    if answers.get("layout"):
-        result["layout"] = dict(answers["layout"])
-    if answers.get("github_repo"):
-        result["github_repo"] = answers["github_repo"]
+    # every other key the schema knows is kept as given, when given (empty means absent)
+    for key in shape["properties"]:
+        if key not in result and key not in NOT_ANSWERS and answers.get(key):
+            result[key] = copy.deepcopy(answers[key])
+    if "requirements" in result:
+        _requirements(result["requirements"], origin)
     return result
 
 

@@ -22,13 +22,15 @@ from bootstrap.inputs import (
     with_certs,
 )
 from bootstrap.layout import requirements_dir
+from bootstrap.lock import Spinner, catalog_metadata, lock_project
+from bootstrap.plan import compatible_pythons, make_plan
+from bootstrap.validate import validate_project
 
 
 def new_command(args: argparse.Namespace) -> int:
     # imported here, not above: `validate`, `catalog` and `lock` start without the template engine
     from bootstrap import pipeline
     from bootstrap.place import NewFolder
-    from bootstrap.plan import make_plan
 
     if args.output and args.output_dir and args.output != args.output_dir:
         raise UsageError("OUTPUT_DIR and --output-dir differ: pass only one")
@@ -73,8 +75,6 @@ def _summary(outcome: Any, target: Path) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from bootstrap.validate import validate_project
-
     project = existing_dir(args.project_dir)
     recorded = _recorded_or_none(project)
     catalog = load_catalog(args, recorded)
@@ -100,8 +100,6 @@ def catalog_command(args: argparse.Namespace) -> int:
         json.dump(catalog.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         print()
         return 0
-    from bootstrap.plan import compatible_pythons
-
     rows = [("KIND", "ID", "NAME", "PYTHON OR IMAGE", "SUMMARY")]
     for record_id, record in catalog.of("python").items():
         rows.append(("python", record_id, record["name"], record["image"], record["summary"]))
@@ -129,8 +127,6 @@ def catalog_command(args: argparse.Namespace) -> int:
 
 def _lock_and_report(project: Path, args: argparse.Namespace, **options: Any) -> Any:
     """Lock ``project`` for its recorded Python, with a spinner, and say how it went."""
-    from bootstrap.lock import Spinner, catalog_metadata, lock_project
-
     recorded = read_recorded(project)
     python = recorded["python"]
     catalog = load_catalog(args, recorded)

@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bootstrap.engine import buildkit_mode
+
 #: Engines before 18.09 (API 1.39) have no BuildKit; 20.10 is the oldest the Docker project
 #: still documented when the Dev Containers CLI was written (unverified: minimum the CLI needs).
 MIN_ENGINE = (18, 9)
@@ -100,7 +102,6 @@ def check_engine() -> tuple[Check, dict[str, str] | None]:
 
 def check_buildkit(engine: dict[str, str] | None) -> Check:
     """BuildKit from the first docker on PATH: the client VS Code and the Dev Containers CLI call."""
-    from bootstrap.engine import buildkit_mode
 
     docker_cli = shutil.which("docker")
     if docker_cli is None:

@@ -184,3 +184,34 @@ def test_outside_git_update_needs_no_force(new_project) -> None:
     result = run("update", folder, "--python", "3.12", "--offline")
     assert result.returncode == 0, result.stderr
     assert recorded(folder)["python"] == "3.12"
+
+
+ORG_STACK = """
+kind = "stack"
+id = "acme"
+name = "ACME tools"
+summary = "An organisation's stack whose package metadata the catalog declares"
+sources = ["the organisation's package review"]
+pip = ["iniconfig==2.0.0"]
+
+[[lock_metadata]]
+name = "iniconfig"
+version = "2.0.0"
+requires_dist = ["six==1.16.0"]
+source = "the organisation's package review"
+"""
+
+
+@pytest.mark.network
+def test_update_locks_with_the_organisation_catalogs_metadata(new_project, tmp_path: Path) -> None:
+    """The same lock as new: the record's lock_metadata (here, a dependency iniconfig does not
+    really declare) decides what the lock holds, so six appears only if update used it."""
+    org = tmp_path / "acme.toml"
+    org.write_text(ORG_STACK)
+    folder = new_project("--python", "3.12", "--stack", "", "--catalog", str(org))
+    assert "six" not in (folder / "requirements.txt").read_text()
+    result = run("update", folder, "--stack", "acme")
+    assert result.returncode == 0, result.stderr
+    lock = (folder / "requirements.txt").read_text()
+    assert "iniconfig==2.0.0" in lock and "six==1.16.0" in lock
+    assert "--hash=sha256:" in lock
