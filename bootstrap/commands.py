@@ -117,8 +117,10 @@ def new_command(args: argparse.Namespace) -> int:
         if certs:
             answers["network"]["ca_certs"] = sorted(certs)
     answers = validate(answers, catalog)
+    from bootstrap.names import check_project_folder
     from bootstrap.plan import make_plan
 
+    check_project_folder(output, answers["project"])
     make_plan(answers, catalog)  # refuse incompatible answers before any work
     outcome = new_project(
         answers,
