@@ -20,7 +20,16 @@ from bootstrap.errors import UsageError
 
 Plan = dict[str, Any]
 
-LIST_KEYS = ("apt", "path", "run", "pip_extra_index", "extensions", "mounts", "run_args")
+LIST_KEYS = (
+    "apt",
+    "path",
+    "run",
+    "pip_extra_index",
+    "extensions",
+    "mounts",
+    "host_folders",
+    "run_args",
+)
 MAP_KEYS = ("env", "container_env", "remote_env", "secrets")
 USER = "app"
 ARTIFACT_DEFAULTS = {

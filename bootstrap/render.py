@@ -118,6 +118,14 @@ def finish_project(project: Path, cookiecutter_context: Mapping[str, Any]) -> No
         target.write_text(file["content"], encoding="utf-8", newline="\n")
     if not plan["artifacts"]:
         (project / ".devcontainer" / "fetch-artifact").unlink(missing_ok=True)
+    host_folders = project / ".devcontainer" / "host-folders"
+    if plan["host_folders"]:
+        host_folders.chmod(
+            0o755
+        )  # run on the host by path: executable however bootstrap was installed
+    else:
+        host_folders.unlink(missing_ok=True)
+        host_folders.with_suffix(".cmd").unlink(missing_ok=True)
     _arrange(project, plan["layout"])
 
 
