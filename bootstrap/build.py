@@ -60,7 +60,8 @@ class Outcome:
     output: str
 
 
-def build_command(args: argparse.Namespace) -> int:
+def build_command(args: argparse.Namespace, report: dict[str, Any] | None = None) -> int:
+    """Build, then smoke-test; ``report`` (for --json) receives the image and each outcome."""
     from bootstrap.answers import read_recorded, validate
     from bootstrap.cli import existing_dir
     from bootstrap.commands import load_catalog
@@ -88,6 +89,14 @@ def build_command(args: argparse.Namespace) -> int:
         build_with_sdk(client, project, dockerfile, tag, args.target, host_network)
     image = client.images.get(tag)
     size = image.attrs.get("Size", 0) / 1e6
+    if report is not None:
+        report.update(
+            project=str(project),
+            image=tag,
+            image_id=image.id,
+            size_bytes=int(image.attrs.get("Size", 0)),
+            seconds=time.monotonic() - started,
+        )
     print(
         f"Built {tag} ({image.short_id.removeprefix('sha256:')}, {size:.0f} MB) "
         f"in {time.monotonic() - started:.0f} s",
@@ -98,6 +107,8 @@ def build_command(args: argparse.Namespace) -> int:
     checks = smoke_checks(plan)
     workspace = project if args.target == "dev" else None
     outcomes = [run_check(client, tag, check, workspace, host_network) for check in checks]
+    if report is not None:
+        report["smoke"] = outcomes
     print_table(outcomes)
     failed = [o for o in outcomes if not o.passed]
     if failed:

@@ -45,7 +45,8 @@ class Placement:
     instead_of: str | None = None  # the user's file whose name bootstrap's would have taken
 
 
-def init_command(args: argparse.Namespace) -> int:
+def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None) -> int:
+    """``report`` (for --json with --dry-run) receives the document instead of the printout."""
     from bootstrap.detect import propose, scan
     from bootstrap.plan import make_plan
 
@@ -68,9 +69,15 @@ def init_command(args: argparse.Namespace) -> int:
     if args.dry_run:
         answers = validate(answers, catalog)
         make_plan(answers, catalog)
-        _report(facts, proposal, answers, catalog)
+        if report is None:
+            _report(facts, proposal, answers, catalog)
         answers = _with_siblings(answers, catalog, project, args, certs)
         files = _placements_dry(answers, catalog, project, args, certs)
+        if report is not None:
+            from bootstrap.report_json import init_document
+
+            report["document"] = init_document(project, facts, proposal, answers, files)
+            return 0
         print(f"\nWould add {len(files)} files to {project} (--dry-run: nothing written):")
         _print_files(files)
         return 0
