@@ -179,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", help="check this machine: Docker, BuildKit, VS Code, the Dev Containers CLI, disk"
     )
     _add_json_flag(doctor, "each check as one JSON document on stdout")
+
+    completion = sub.add_parser(
+        "completion", help="print a tab-completion script for bash, zsh or fish"
+    )
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"], metavar="SHELL")
     return parser
 
 
@@ -238,6 +243,7 @@ COMMANDS = {
     "build": ("bootstrap.build", "build_command"),
     "update": ("bootstrap.update", "update_command"),
     "doctor": ("bootstrap.doctor", "doctor_command"),
+    "completion": ("bootstrap.completion", "completion_command"),
 }
 
 
