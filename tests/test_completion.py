@@ -23,6 +23,25 @@ printf '%s\n' "${COMPREPLY[@]}"
 """
 
 
+#: Drives zsh's completion in a real interactive zsh on a pseudo-terminal (zsh/zpty): compinit
+#: finds _bootstrap on fpath, the line is typed with a Tab, and a compadd wrapper writes every
+#: offered match to a file. Arguments: fpath folder, output file, command line, settle seconds.
+DRIVE_ZSH = r"""
+zmodload zsh/zpty || exit 3
+wait_for() { for i in {1..300}; do [[ -e $1 ]] && return 0; sleep 0.1; done; return 1; }
+zpty z zsh -f -i
+zpty -w z "fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -d $2.zcd"
+zpty -w z "compadd() { local -a _m; builtin compadd -O _m \"\$@\"; (( \${#_m} )) && print -rl -- \$_m >> $2; builtin compadd \"\$@\"; }"
+zpty -w z ": > $2.ready"
+wait_for $2.ready || exit 4
+sleep $4
+zpty -w -n z "$3"$'\t'
+zpty -w z $'\x15'": > $2.done"
+wait_for $2.done || exit 5
+zpty -d z
+"""
+
+
 @pytest.fixture(scope="module")
 def scripts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("completion")
@@ -130,6 +149,39 @@ def test_fish_completes(scripts: dict[str, Path], cwd: Path, line: str, expected
     assert expected <= offered, offered
     if line.endswith("validate "):
         assert "notes.txt" not in offered
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("bootstrap va", {"validate"}),
+        ("bootstrap build --target ", {"dev", "runtime"}),
+        ("bootstrap doctor --", {"--json", "--help"}),
+        ("bootstrap new --python 3.1", {"3.10", "3.11", "3.12", "3.13", "3.14"}),
+        ("bootstrap validate ", {"my-project"}),
+    ],
+)
+def test_zsh_completes(
+    scripts: dict[str, Path], cwd: Path, tmp_path: Path, line: str, expected: set[str]
+) -> None:
+    folder = scripts["zsh"].parent
+    offered: set[str] = set()
+    for attempt, settle in enumerate(("0.3", "1", "3")):  # zle may drop keys typed before it starts
+        out = tmp_path / f"matches-{attempt}"
+        result = subprocess.run(
+            ["zsh", "-f", "-c", DRIVE_ZSH, "drive", str(folder), str(out), line, settle],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=90,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        offered = set(out.read_text().split()) if out.exists() else set()
+        if offered:
+            break
+    assert offered == expected
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
