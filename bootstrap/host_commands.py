@@ -114,19 +114,15 @@ def _substituted(text: str, project: Path) -> str:
 
 def check(value: Any, project: Path, where: str = "$.initializeCommand") -> list[str]:
     """One line per host command that works only on some hosts: where, why, and the fix."""
-    if isinstance(value, str):
-        value = _substituted(value, project)
-    elif isinstance(value, list):
-        value = [_substituted(v, project) if isinstance(v, str) else v for v in value]
     if isinstance(value, dict):
         out: list[str] = []
         for name, command in value.items():
             out += check(command, project, f"{where}.{name}")
         return out
     if isinstance(value, str):
-        reason = _string_reason(value)
+        reason = _string_reason(_substituted(value, project))
     elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        reason = _array_reason(value, project)
+        reason = _array_reason([_substituted(v, project) for v in value], project)
     else:
         return []
     if reason is None:

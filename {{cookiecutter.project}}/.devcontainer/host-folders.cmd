@@ -1,8 +1,7 @@
 @echo off
-rem Makes the folders on this machine that devcontainer.json mounts (such as %USERPROFILE%\.aws),
-rem so the dev container opens on a machine that does not have them yet: Docker refuses to mount
-rem a folder that does not exist. devcontainer.json's initializeCommand runs this file on Windows
-rem (cmd.exe) and host-folders beside it on macOS and Linux.
+rem Windows half of host-folders: makes each folder named on the command line (the ones
+rem devcontainer.json mounts, such as %USERPROFILE%\.aws) unless it exists. Kept under 512
+rem bytes so that goto finds its label even if the file lost its CRLF line endings.
 setlocal
 :next
 if "%~1"=="" exit /b 0
