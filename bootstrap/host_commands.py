@@ -167,6 +167,8 @@ def _string_reason(command: str) -> str | None:
             return f"runs {words[0]}, a Windows script that macOS and Linux hosts cannot run"
         if base.endswith(".sh") or (words[0].startswith("./") and "." not in base):
             return f"runs {words[0]}, a shell script that cmd.exe on Windows hosts cannot run"
+        if "/" in words[0]:
+            return f"runs {words[0]}, whose '/' cmd.exe on Windows hosts reads as an option"
     return None
 
 

@@ -96,6 +96,7 @@ def test_the_posix_script_makes_missing_folders_and_keeps_existing_ones(
         ("echo %USERPROFILE%", "%VARIABLE%"),
         (["powershell", "-File", "init.ps1"], "macOS and Linux"),
         ("scripts\\init.cmd", "Windows script"),
+        (".devcontainer/setup --quiet", "reads as an option"),
     ],
 )
 def test_one_platform_commands_are_flagged(tmp_path: Path, command: object, words: str) -> None:
