@@ -202,3 +202,16 @@ def _script_reason(program: str, project: Path) -> str | None:
     if not path.stat().st_mode & 0o111:
         return f"runs {program}, which is not executable on macOS and Linux (chmod +x, git update-index --chmod=+x)"
     return None
+
+
+def check_mounts(mounts: Any) -> list[str]:
+    """Mount sources under ${localEnv:HOME} alone: Windows sets USERPROFILE, not HOME."""
+    out = []
+    for index, mount in enumerate(mounts if isinstance(mounts, list) else []):
+        text = mount if isinstance(mount, str) else str(mount.get("source", ""))
+        if "${localEnv:HOME}" in text and "${localEnv:USERPROFILE}" not in text:
+            out.append(
+                f"$.mounts[{index}]: ${{localEnv:HOME}} is empty on Windows hosts: write "
+                "${localEnv:HOME}${localEnv:USERPROFILE} (rule: host-neutral)"
+            )
+    return out

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import run
 
-from bootstrap.host_commands import check
+from bootstrap.host_commands import check, check_mounts
 from bootstrap.validate import read_jsonc
 
 DEVCONTAINER = ".devcontainer/devcontainer.json"
@@ -194,3 +194,14 @@ def test_the_dev_containers_cli_creates_the_folder_and_mounts_it(
         assert inside.stdout.strip().endswith("ok"), inside.stdout + inside.stderr
     finally:
         devcontainers.remove(workspace)
+
+
+def test_mounts_from_home_alone_are_flagged() -> None:
+    mounts = [
+        "source=${localEnv:HOME}/.ssh,target=/home/app/.ssh,type=bind",
+        "source=${localEnv:HOME}${localEnv:USERPROFILE}/.aws,target=/home/app/.aws,type=bind",
+        {"source": "${localEnv:HOME}/.m2", "target": "/home/app/.m2", "type": "bind"},
+        "source=cache,target=/cache,type=volume",
+    ]
+    found = check_mounts(mounts)
+    assert [line.split(":", 1)[0] for line in found] == ["$.mounts[0]", "$.mounts[2]"]
