@@ -120,9 +120,8 @@ def finish_project(project: Path, cookiecutter_context: Mapping[str, Any]) -> No
         (project / ".devcontainer" / "fetch-artifact").unlink(missing_ok=True)
     host_folders = project / ".devcontainer" / "host-folders"
     if plan["host_folders"]:
-        host_folders.chmod(
-            0o755
-        )  # run on the host by path: executable however bootstrap was installed
+        # run on the host by its path: executable however bootstrap itself was installed
+        host_folders.chmod(0o755)
     else:
         host_folders.unlink(missing_ok=True)
         host_folders.with_suffix(".cmd").unlink(missing_ok=True)
