@@ -205,3 +205,16 @@ def test_mounts_from_home_alone_are_flagged() -> None:
     ]
     found = check_mounts(mounts)
     assert [line.split(":", 1)[0] for line in found] == ["$.mounts[0]", "$.mounts[2]"]
+
+
+def test_no_catalog_record_brings_a_one_platform_host_command(tmp_path: Path) -> None:
+    from bootstrap.catalog import load
+
+    catalog = load([])
+    for kind in ("python", "stack", "driver"):
+        for record_id, record in catalog.of(kind).items():
+            sources = [record, *record.get("variants", []), *record.get("options", {}).values()]
+            for source in sources:
+                if source.get("initialize"):
+                    assert check(source["initialize"], tmp_path) == [], record_id
+                assert check_mounts(source.get("mounts", [])) == [], record_id
