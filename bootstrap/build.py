@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bootstrap import report_json
 from bootstrap.answers import read_recorded, validate
 from bootstrap.engine import buildkit_cli, engine
 from bootstrap.errors import BootstrapError
@@ -65,7 +66,8 @@ class Outcome:
     output: str
 
 
-def build_command(args: argparse.Namespace) -> int:
+def build_command(args: argparse.Namespace, report: dict[str, Any] | None = None) -> int:
+    """Build, then smoke-test; ``report`` (for --json) receives the image and each outcome."""
     project = existing_dir(args.project_dir).resolve()
     recorded = read_recorded(project)
     catalog = load_catalog(args, recorded)
@@ -87,6 +89,14 @@ def build_command(args: argparse.Namespace) -> int:
         build_with_sdk(client, project, dockerfile, tag, args.target, host_network)
     image = client.images.get(tag)
     size = image.attrs.get("Size", 0) / 1e6
+    if report is not None:
+        report.update(
+            project=str(project),
+            image=tag,
+            image_id=image.id,
+            size_bytes=int(image.attrs.get("Size", 0)),
+            seconds=time.monotonic() - started,
+        )
     print(
         f"Built {tag} ({image.short_id.removeprefix('sha256:')}, {size:.0f} MB) "
         f"in {time.monotonic() - started:.0f} s",
@@ -97,6 +107,8 @@ def build_command(args: argparse.Namespace) -> int:
     checks = smoke_checks(plan)
     workspace = project if args.target == "dev" else None
     outcomes = [run_check(client, tag, check, workspace, host_network) for check in checks]
+    if report is not None:
+        report["smoke"] = outcomes
     print_table(outcomes)
     failed = [o for o in outcomes if not o.passed]
     if failed:
@@ -285,3 +297,15 @@ def print_table(outcomes: list[Outcome]) -> None:
                 print(f"  {line}", file=sys.stderr)
     passed = sum(o.passed for o in outcomes)
     print(f"\n{passed} of {len(outcomes)} smoke tests passed", flush=True)
+
+
+def build_json(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """`build --json`: the image and every smoke test as one document."""
+    result: dict[str, Any] = {}
+    try:
+        build_command(args, report=result)
+    except BootstrapError as error:
+        if "smoke" not in result:
+            raise  # the build itself failed: the error document says why
+        return report_json.build_document(args, result, error.message), error.exit_code
+    return report_json.build_document(args, result, None), 0

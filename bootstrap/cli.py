@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from bootstrap import __version__
 from bootstrap.errors import BootstrapError, Interrupted, UsageError
@@ -118,10 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the detected answers and the files it would add; write nothing",
     )
     _add_answer_flags(init)
+    _add_json_flag(
+        init, "with --dry-run: the detected answers, evidence and files as one JSON document"
+    )
 
     validate = sub.add_parser("validate", help="check a project: schemas, pins, Dockerfile lint")
     validate.add_argument("project_dir", metavar="PROJECT_DIR")
     validate.add_argument("--catalog", action="append", metavar="FILE", default=[])
+    _add_json_flag(validate, "problems and warnings as one JSON document on stdout")
 
     catalog = sub.add_parser("catalog", help="list Python versions, stacks and drivers")
     catalog.add_argument("--json", action="store_true", help="the whole catalog as JSON")
@@ -139,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="package index (default: PIP_INDEX_URL, UV_INDEX_URL, PyPI)",
     )
     lock.add_argument("--offline", action="store_true")
+    _add_json_flag(lock, "the lock's outcome and pins as one JSON document on stdout")
 
     add = sub.add_parser("add", help="add packages to requirements.in and re-lock")
     add.add_argument("project_dir", metavar="PROJECT_DIR")
@@ -150,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-smoke", action="store_true", help="build only")
     build.add_argument("--tag", metavar="IMAGE", help="image name (default: the project's)")
     build.add_argument("--target", default="dev", choices=["dev", "runtime"])
+    _add_json_flag(build, "the image and each smoke test as one JSON document (logs on stderr)")
 
     update = sub.add_parser(
         "update", help="re-render from today's template and catalog, keeping your edits"
@@ -168,22 +174,47 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--offline", action="store_true")
     update.add_argument("--catalog", action="append", metavar="FILE", default=[])
 
-    sub.add_parser(
+    doctor = sub.add_parser(
         "doctor", help="check this machine: Docker, BuildKit, VS Code, the Dev Containers CLI, disk"
     )
+    _add_json_flag(doctor, "each check as one JSON document on stdout")
+
+    completion = sub.add_parser(
+        "completion", help="print a tab-completion script for bash, zsh or fish"
+    )
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"], metavar="SHELL")
     return parser
 
 
+def _add_json_flag(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--json", action="store_true", help=help)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    args: argparse.Namespace | None = None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(words)
         if args.command is None:
             build_parser().print_help()
             return 0
+        if getattr(args, "json", False) and args.command in JSON_COMMANDS:
+            from bootstrap import report_json
+
+            return report_json.run(args, _command(JSON_COMMANDS[args.command]))
         return int(_dispatch(args) or 0)
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return Interrupted.exit_code
+    except UsageError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        if "--json" in words and args is None:
+            # a usage error before any command ran: scripts still get their JSON document
+            from bootstrap import report_json
+
+            command = next((w for w in words if w in JSON_COMMANDS), None)
+            report_json.emit(report_json.error_document(command, error.message, error.exit_code))
+        return error.exit_code
     except BootstrapError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.exit_code
@@ -197,6 +228,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+#: Commands whose --json prints one document (bootstrap/report_json.py); catalog --json is the catalog.
+JSON_COMMANDS = {
+    "validate": ("bootstrap.commands", "validate_json"),
+    "init": ("bootstrap.init", "init_json"),
+    "lock": ("bootstrap.commands", "lock_json"),
+    "build": ("bootstrap.build", "build_json"),
+    "doctor": ("bootstrap.doctor", "doctor_json"),
+}
+
 # command → (module, function): each module is imported only when its command runs
 COMMANDS = {
     "new": ("bootstrap.commands", "new_command"),
@@ -208,11 +248,17 @@ COMMANDS = {
     "build": ("bootstrap.build", "build_command"),
     "update": ("bootstrap.update", "update_command"),
     "doctor": ("bootstrap.doctor", "doctor_command"),
+    "completion": ("bootstrap.completion", "completion_command"),
 }
 
 
-def _dispatch(args: argparse.Namespace) -> int | None:
+def _command(where: tuple[str, str]) -> Any:
+    """A command's function, importing its module only now (start-up stays light)."""
     from importlib import import_module
 
-    module, function = COMMANDS[args.command]
-    return getattr(import_module(module), function)(args)
+    module, function = where
+    return getattr(import_module(module), function)
+
+
+def _dispatch(args: argparse.Namespace) -> int | None:
+    return _command(COMMANDS[args.command])(args)

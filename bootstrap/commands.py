@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from bootstrap import writer
+from bootstrap import report_json, writer
 from bootstrap.answers import Answers, defaults, layered, load_file, read_recorded, validate
 from bootstrap.errors import UsageError, ValidationFailed
 from bootstrap.inputs import (
@@ -23,6 +23,7 @@ from bootstrap.inputs import (
 )
 from bootstrap.layout import requirements_dir
 from bootstrap.lock import Spinner, catalog_metadata, lock_project
+from bootstrap.names import check_project_folder
 from bootstrap.plan import compatible_pythons, make_plan
 from bootstrap.validate import validate_project
 
@@ -46,6 +47,7 @@ def new_command(args: argparse.Namespace) -> int:
         certs = {**certs, **read_ca_certs(answers["network"].pop("ca_cert_paths", None))}
         answers = with_certs(answers, certs)
     answers = validate(answers, catalog)
+    check_project_folder(output, answers["project"])
     plan = make_plan(answers, catalog)  # refuses incompatible answers before any work
     settings = pipeline.Settings(
         catalogs=list(args.catalog),
@@ -210,3 +212,45 @@ def add_command(args: argparse.Namespace) -> int:
         raise
     print(f"added to requirements.in: {', '.join(str(r) for r in added)}")
     return 0
+
+
+def validate_json(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """`validate --json`: the problems and warnings as one document."""
+    project = existing_dir(args.project_dir)
+    catalog = load_catalog(args, _recorded_or_none(project))
+    report = validate_project(project, catalog)
+    doc = report_json.document(
+        "validate",
+        not report.problems,
+        project=str(project),
+        problems=list(report.problems),
+        warnings=list(report.warnings),
+    )
+    return doc, 1 if report.problems else 0
+
+
+def lock_json(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """`lock --json`: the lock and every pin in it as one document."""
+    project = existing_dir(args.project_dir)
+    folder = requirements_dir(project)
+    if not (folder / "requirements.in").is_file():
+        raise UsageError(
+            f"{project}: no requirements.in: run bootstrap lock on a folder made by bootstrap new or init"
+        )
+    result = _lock_and_report(
+        project, args, upgrade=args.upgrade, upgrade_packages=tuple(args.upgrade_package)
+    )
+    lock = folder / "requirements.txt"
+    pins = report_json.pins(lock)
+    doc = report_json.document(
+        "lock",
+        True,
+        project=str(project),
+        python=read_recorded(project)["python"],
+        requirements_txt=str(lock),
+        full=result.full,
+        seconds=round(result.seconds, 3),
+        message=result.message or None,
+        packages=pins,
+    )
+    return doc, 0

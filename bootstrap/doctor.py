@@ -15,7 +15,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from bootstrap import report_json
 from bootstrap.engine import buildkit_mode
 
 #: Engines before 18.09 (API 1.39) have no BuildKit; 20.10 is the oldest the Docker project
@@ -247,3 +249,35 @@ def doctor_command(args: argparse.Namespace) -> int:
     print()
     print("Ready: bootstrap new, then open the project in VS Code or run: devcontainer up")
     return 0
+
+
+#: doctor's checks by stable id (the names people read may change; these do not).
+DOCTOR_IDS = {
+    "Docker engine": "engine",
+    "BuildKit": "buildkit",
+    "VS Code `code`": "vscode",
+    "Dev Containers CLI": "devcontainer_cli",
+    "Free disk": "disk",
+}
+
+
+def doctor_json(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """`doctor --json`: every check by its stable id as one document."""
+    checks = run_checks()
+    essential_failed = any(c.essential and not c.ok for c in checks)
+    doc = report_json.document(
+        "doctor",
+        not essential_failed,
+        checks=[
+            {
+                "id": DOCTOR_IDS.get(c.name, c.name.lower().replace(" ", "_")),
+                "name": c.name,
+                "ok": c.ok,
+                "essential": c.essential,
+                "detail": c.detail,
+                "fix": c.fix or None,
+            }
+            for c in checks
+        ],
+    )
+    return doc, 1 if essential_failed else 0

@@ -36,6 +36,7 @@ from bootstrap.layout import MOVED_DOCKERFILE, MOVED_REQUIREMENTS, rendered_name
 from bootstrap.lock import index_url, reachable
 from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
+from bootstrap.report_json import init_document
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class Placement:
     instead_of: str | None = None  # the user's file whose name bootstrap's would have taken
 
 
-def init_command(args: argparse.Namespace) -> int:
+def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None) -> int:
+    """``report`` (for --json with --dry-run) receives the document instead of the printout."""
     project = existing_dir(args.project_dir)
     if (project / ".devcontainer").exists():
         raise UsageError(
@@ -90,6 +92,9 @@ def init_command(args: argparse.Namespace) -> int:
     )
     answers, plan = _planned(validate(answers, catalog), catalog, project)
     placements = _placements(plan)
+    if args.dry_run and report is not None:
+        report["document"] = init_document(project, facts, proposal, answers, placements)
+        return 0
     if not asking:
         _report(facts, proposal, answers, catalog)
     if args.dry_run:
@@ -269,3 +274,12 @@ def _summary(
     flag = "" if dockerfile == "Dockerfile" else f" -f {shlex.quote(str(project / dockerfile))}"
     print("Next: open the folder in VS Code and run 'Dev Containers: Reopen in Container',")
     print(f"      or: docker build -t {plan['project']}{flag} {shlex.quote(str(project))}")
+
+
+def init_json(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """`init --dry-run --json`: what was detected and the files it would add, as one document."""
+    if not args.dry_run:
+        raise UsageError("init --json describes what init would do: add --dry-run")
+    found: dict[str, Any] = {}
+    init_command(args, report=found)
+    return found["document"], 0

@@ -74,6 +74,16 @@ def moves(layout: Mapping[str, Any], *, siblings: bool = True) -> list[tuple[str
     return out
 
 
+def unused_template_files(plan: Mapping[str, Any]) -> list[str]:
+    """Template files that no chosen component needs: the render drops them."""
+    unused = []
+    if not plan["artifacts"]:
+        unused.append(".devcontainer/fetch-artifact")
+    if not plan.get("host_folders"):
+        unused += [".devcontainer/host-folders", ".devcontainer/host-folders.cmd"]
+    return unused
+
+
 def rendered_names(plan: Mapping[str, Any], *, siblings: bool = True) -> list[str]:
     """The files a render of ``plan`` writes, without rendering: the template's files, the
     records' files, the CA files and the stored base, each where the layout puts it."""
@@ -83,8 +93,7 @@ def rendered_names(plan: Mapping[str, Any], *, siblings: bool = True) -> list[st
         for name in files:
             names.add(Path(root, name).relative_to(PROJECT_TEMPLATE).as_posix())
     names |= {file["path"] for file in plan["files"]}
-    if not plan["artifacts"]:
-        names.discard(".devcontainer/fetch-artifact")
+    names -= set(unused_template_files(plan))
     names |= {f"{CERTS_DIR}/{name}" for name in plan["network"].get("ca_certs", [])}
     names.add(BASE_FILE)
     for source, target in moves(plan["layout"], siblings=siblings):

@@ -77,7 +77,16 @@ class Plan(TypedDict):
     build_args: list[str]
 
 
-LIST_KEYS = ("apt", "path", "run", "pip_extra_index", "extensions", "mounts", "run_args")
+LIST_KEYS = (
+    "apt",
+    "path",
+    "run",
+    "pip_extra_index",
+    "extensions",
+    "mounts",
+    "host_folders",
+    "run_args",
+)
 MAP_KEYS = ("env", "container_env", "remote_env", "secrets")
 USER = "app"
 ARTIFACT_DEFAULTS = {

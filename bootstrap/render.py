@@ -15,7 +15,7 @@ from typing import Any
 from bootstrap import __version__
 from bootstrap.base import write_base
 from bootstrap.errors import BootstrapError, UsageError
-from bootstrap.layout import CERTS_DIR, TEMPLATE_DIR, moves
+from bootstrap.layout import CERTS_DIR, TEMPLATE_DIR, moves, unused_template_files
 from bootstrap.template_ext import plan as plan_for
 
 
@@ -115,8 +115,12 @@ def finish_project(project: Path, cookiecutter_context: Mapping[str, Any]) -> No
             )
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(file["content"], encoding="utf-8", newline="\n")
-    if not plan["artifacts"]:
-        (project / ".devcontainer" / "fetch-artifact").unlink(missing_ok=True)
+    for name in unused_template_files(plan):
+        (project / name).unlink(missing_ok=True)
+    host_folders = project / ".devcontainer" / "host-folders"
+    if host_folders.exists():
+        # run on the host by its path: executable however bootstrap itself was installed
+        host_folders.chmod(0o755)
     _arrange(project, plan["layout"])
 
 

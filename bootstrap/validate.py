@@ -67,6 +67,11 @@ def check_devcontainer(project: Path, report: Report) -> None:
             f"{DEVCONTAINER}: {_json_path(error.absolute_path)}: {error.message} (rule: {error.validator})"
         )
     if isinstance(data, dict):
+        from bootstrap.host_commands import check, check_mounts
+
+        found = check(data.get("initializeCommand"), project) + check_mounts(data.get("mounts"))
+        report.warnings += [f"{DEVCONTAINER}: {warning}" for warning in found]
+    if isinstance(data, dict):
         build = data.get("build", {})
         if isinstance(build, dict) and isinstance(build.get("dockerfile"), str):
             dockerfile = (project / ".devcontainer" / build["dockerfile"]).resolve()

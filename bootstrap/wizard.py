@@ -28,7 +28,30 @@ def _ask(question: Any) -> Any:
 def _check_name(value: str) -> bool | str:
     if not NAME.match(value):
         return "1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a letter"
+    from bootstrap.names import windows_reserved
+
+    reserved = windows_reserved(slugify(value))
+    if reserved:
+        return reserved
     return True
+
+
+def _text(message: str, default: str, validate: Callable[[str], bool | str] | None = None) -> str:
+    """A text question as cookiecutter and copier ask it: the default is shown (dimmed) and taken
+    on Enter, and typing replaces it rather than editing it."""
+
+    def check(value: str) -> bool | str:
+        return True if validate is None else validate(value or default)
+
+    answer = _ask(
+        questionary.text(
+            message,
+            default="",
+            validate=check,
+            placeholder=[("class:instruction", default)] if default else None,
+        )
+    )
+    return answer or default
 
 
 def _url_check(key: str) -> Callable[[str], bool | str]:
@@ -71,17 +94,13 @@ def run_wizard(
         return f"  [{evidence[key]}]" if key in evidence else ""
 
     if "name" not in asked:
-        result["name"] = _ask(
-            questionary.text("Project name:", default=str(result["name"]), validate=_check_name)
-        )
+        result["name"] = _text("Project name:", str(result["name"]), _check_name)
     print(f"  folder: {slugify(result['name'])}/")
     if "description" not in asked:
-        result["description"] = _ask(
-            questionary.text(
-                "One-line description:",
-                default=str(result.get("description", "")),
-                validate=lambda v: len(v) <= 200 or "at most 200 characters",
-            )
+        result["description"] = _text(
+            "One-line description:",
+            str(result.get("description", "")),
+            lambda v: len(v) <= 200 or "at most 200 characters",
         )
     if "python" not in asked:
         choices = [
@@ -148,20 +167,14 @@ def run_wizard(
             "Behind a corporate proxy or internal mirrors?", default=bool(result["network"])
         )
     ):
-        paths = _ask(
-            questionary.text("CA certificate files (PEM), comma-separated, or empty:", default="")
-        )
+        paths = _text("CA certificate files (PEM), comma-separated, or empty:", "")
         result["network"]["ca_cert_paths"] = [p.strip() for p in paths.split(",") if p.strip()]
         for key, question in (
             ("pip_index_url", "Python package index URL (empty for PyPI):"),
             ("apt_mirror", "Debian mirror URL (empty for deb.debian.org):"),
             ("artifact_mirror", "Vendor download mirror URL (empty for the vendors' sites):"),
         ):
-            value = _ask(
-                questionary.text(
-                    question, default=result["network"].get(key, ""), validate=_url_check(key)
-                )
-            )
+            value = _text(question, result["network"].get(key, ""), _url_check(key))
             if value:
                 result["network"][key] = value
             else:

@@ -15,6 +15,7 @@ COMMANDS = {
     "bootstrap.update",
     "bootstrap.build",
     "bootstrap.doctor",
+    "bootstrap.completion",
 }
 
 

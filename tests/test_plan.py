@@ -107,3 +107,30 @@ def test_an_unknown_python_is_refused_with_the_choices() -> None:
     answers = {"name": "p", "project": "p", "python": "3.99", "network": {}}
     with pytest.raises(UsageError, match="choose one of"):
         make_plan(answers, CATALOG)
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [
+        {"stacks": ["jupyter", "pydata"], "drivers": []},
+        {"stacks": [], "drivers": ["aws", "oracle"], "options": ["oracle:jdbc"]},
+        {"stacks": ["flask"], "drivers": ["spark"], "network": {"ca_certs": ["corp.crt"]}},
+    ],
+)
+def test_the_files_a_render_writes_are_known_before_rendering(tmp_path, choice: dict) -> None:
+    """init lists (and places) files by rendered_names: it must match what the render writes."""
+    from bootstrap.answers import validate
+    from bootstrap.layout import rendered_names
+    from bootstrap.pipeline import Settings, make
+
+    answers = validate({"name": "p", "python": "3.12", **choice}, CATALOG)
+    planned = make_plan(answers, CATALOG)
+    certs = {
+        name: b"-----BEGIN CERTIFICATE-----\n"
+        for name in choice.get("network", {}).get("ca_certs", [])
+    }
+    made = make(answers, planned, CATALOG, tmp_path, Settings(offline=True, ca_certs=certs))
+    written = sorted(
+        p.relative_to(made.project).as_posix() for p in made.project.rglob("*") if p.is_file()
+    )
+    assert rendered_names(planned) == written

@@ -141,3 +141,35 @@ def test_corporate_network_questions(tmp_path: Path) -> None:
     dockerfile = (project / "Dockerfile").read_text()
     assert "ARG PIP_INDEX_URL=https://pypi.corp.example/simple" in dockerfile
     assert "update-ca-certificates" in dockerfile
+
+
+def test_typing_replaces_the_default_and_enter_takes_it(tmp_path: Path) -> None:
+    """As in cookiecutter and copier: the default is shown, typing replaces it, Enter keeps it."""
+    child = spawn("new", "--offline", "--output-dir", str(tmp_path))
+    screen = screen_until(child, "Project name")
+    child.expect("my-project")  # the default is on screen
+    child.send("Sales Forecast\r")
+    child.expect(r"folder: (\S+)/")
+    assert child.match.group(1) == "sales-forecast"
+    answer(child, "description", "\r")  # Enter: the default description
+    for question in [*QUESTIONS[2:], "corporate proxy", "Create it"]:
+        answer(child, question)
+    child.expect(pexpect.EOF, timeout=120)
+    child.close()
+    assert child.exitstatus == 0, screen + child.before
+    assert [p.name for p in tmp_path.iterdir()] == ["sales-forecast"]
+    recorded = json.loads((tmp_path / "sales-forecast/.devcontainer/bootstrap.json").read_text())
+    assert recorded["name"] == "Sales Forecast"
+    assert recorded["description"] == "A Python project in a dev container"
+
+
+def test_a_name_reserved_on_windows_is_refused_on_the_spot(tmp_path: Path) -> None:
+    child = spawn("new", "--offline", "--output-dir", str(tmp_path))
+    answer(child, "Project name", "Con\r")
+    child.expect("reserved on Windows")
+    child.send("\x15Console\r")
+    child.expect("folder: console/")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF, timeout=30)
+    child.close()
+    assert list(tmp_path.iterdir()) == []
