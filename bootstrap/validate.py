@@ -35,6 +35,11 @@ class Report:
     warnings: list[str] = field(default_factory=list)
 
 
+def read_jsonc(path: Path) -> Any:
+    """devcontainer.json is JSONC: comments and trailing commas are allowed."""
+    return json5.loads(path.read_text(encoding="utf-8"))
+
+
 def _json_path(parts: Any) -> str:
     out = "$"
     for part in parts:
@@ -48,8 +53,8 @@ _MISSING = object()
 def _read(project: Path, name: Path, syntax: str, missing: str, report: Report) -> Any:
     """The parsed file, or _MISSING with the problem reported (missing, or not parsable)."""
     try:
-        text = (project / name).read_text(encoding="utf-8")
-        return json5.loads(text) if syntax == "JSONC" else json.loads(text)
+        path = project / name
+        return read_jsonc(path) if syntax == "JSONC" else json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         report.problems.append(f"{name}: missing: {missing}")
     except ValueError as exc:
