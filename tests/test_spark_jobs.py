@@ -226,7 +226,7 @@ def test_spark_reads_and_writes_mariadb_over_jdbc(image: str, servers_image: str
     start = (
         "mariadb-install-db --user=mysql --datadir=/tmp/mdb >/dev/null"
         f" && exec mariadbd --user=mysql --datadir=/tmp/mdb --port={port}"
-        " --bind-address=127.0.0.1 --socket=/tmp/mdb.sock"
+        " --bind-address=127.0.0.1 --socket=/tmp/mdb.sock --pid-file=/tmp/mdb.pid"
     )
     with container(servers_image, "sh", "-c", start) as db:
         client = ["exec", db, "mariadb", "-S", "/tmp/mdb.sock", "-u", "root"]
