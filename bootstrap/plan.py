@@ -144,7 +144,38 @@ def _refuse(
     for other in requires.get("conflicts", []):
         if other in chosen:
             return f"{rid} cannot be combined with {other}", "drop one of them"
+    for owner, combo in _refused_combos(catalog, python, rid, chosen):
+        together = " and ".join(sorted({owner, *combo["with"]}))
+        reason = f"{together} cannot be combined on Python {python}: {combo['refuse']}"
+        good = [p for p in catalog.pythons if not _python_matches(combo.get("python"), p)]
+        others = " or ".join(sorted({owner, *combo["with"]} - {rid}))
+        way_out = f"drop {others} or {rid}"
+        return reason, (f"choose Python {_span(good)}, or {way_out}" if good else way_out)
     return None
+
+
+def _combos(record: Record, python: str, chosen: set[str]) -> list[Mapping[str, Any]]:
+    """The record's combinations whose partners are all chosen and whose Python matches."""
+    return [
+        combo
+        for combo in record.get("combos", [])
+        if set(combo["with"]) <= chosen and _python_matches(combo.get("python"), python)
+    ]
+
+
+def _refused_combos(
+    catalog: Catalog, python: str, rid: str, chosen: set[str]
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Refusing combinations that involve ``rid``, declared by it or by a chosen partner."""
+    found = []
+    for owner in sorted(chosen | {rid}):
+        record = catalog.find(owner)
+        if record is None:
+            continue
+        for combo in _combos(record, python, chosen | {rid}):
+            if combo.get("refuse") and (owner == rid or rid in combo["with"]):
+                found.append((owner, combo))
+    return found
 
 
 def refusal(catalog: Catalog, python: str, record: Record, chosen: set[str]) -> str | None:
@@ -335,6 +366,12 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
                     f"option {rid}:{name} needs Python {requires['python']}: choose another Python or drop it"
                 )
             merger.add(rid, option)
+    # combinations last: what two chosen records need together (a JDBC jar for Spark) wins
+    for rid in chosen:
+        record = catalog.find(rid)
+        assert record is not None
+        for combo in _combos(record, python, chosen_set):
+            merger.add(rid, combo)
 
     plan: Any = merger.plan
     arch = None

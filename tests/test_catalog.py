@@ -25,8 +25,14 @@ def test_builtin_record_is_valid_and_sourced(path: Path) -> None:
     catalog.validate_record(record, str(path))
     assert path.stem == record["id"]
     assert record["sources"], "every record says where its facts come from"
+    for combo in record.get("combos", []):
+        assert combo.get("sources"), (
+            f"combination with {combo['with']}: where do its facts come from?"
+        )
     for artifact in record.get("artifacts", []) + [
-        a for option in record.get("options", {}).values() for a in option.get("artifacts", [])
+        a
+        for part in [*record.get("options", {}).values(), *record.get("combos", [])]
+        for a in part.get("artifacts", [])
     ]:
         assert artifact.get("source"), f"{artifact['name']}: where does its checksum come from?"
 

@@ -55,7 +55,7 @@ def test_raw_cookiecutter_with_its_own_prompts(checkout: Path, tmp_path: Path) -
     result = cookiecutter(str(checkout), "-o", str(tmp_path / "out"), cwd=tmp_path, input=answers)
     assert result.returncode == 0, result.stdout + result.stderr
     project = tmp_path / "out" / "risk-model"
-    assert "pyspark==" in (project / "requirements.txt").read_text()
+    assert "pyspark[connect]==" in (project / "requirements.txt").read_text()
     assert official_errors(project / ".devcontainer/devcontainer.json") == []
 
 

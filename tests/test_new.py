@@ -87,7 +87,7 @@ def test_every_flag_reaches_the_project(tmp_path: Path) -> None:
     assert recorded["options"] == ["oracle:jdbc"]
     requirements = (project / "requirements.in").read_text()
     for pin in (
-        "pyspark==4.2.1",
+        "pyspark[connect]==4.2.1",
         "polars==2.1.0",
         "boto3==",
         "oracledb==",
