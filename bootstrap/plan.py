@@ -15,12 +15,21 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from bootstrap.catalog import Catalog, Record
+from bootstrap.catalog import Catalog, Record, uv_pin
 from bootstrap.errors import UsageError
 
 Plan = dict[str, Any]
 
-LIST_KEYS = ("apt", "path", "run", "pip_extra_index", "extensions", "mounts", "run_args")
+LIST_KEYS = (
+    "apt",
+    "build_apt",
+    "path",
+    "run",
+    "pip_extra_index",
+    "extensions",
+    "mounts",
+    "run_args",
+)
 MAP_KEYS = ("env", "container_env", "remote_env", "secrets")
 USER = "app"
 ARTIFACT_DEFAULTS = {
@@ -307,7 +316,16 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         user=USER,
         build_args=sorted({a["sha256_arg"] for a in plan["artifacts"] if a.get("sha256_arg")}),
     )
+    installer = py.get("installer", "uv")
+    if installer == "pip":
+        # one stage installs everything: the packages sdists build with stay in the image
+        plan["apt"] += [p for p in plan["build_apt"] if p not in plan["apt"]]
+        plan["build_apt"] = []
+    plan["installer"] = installer
+    plan["uv"] = uv_pin() if installer == "uv" else None
+    plan["venv"] = "/opt/venv" if installer == "uv" else None
     plan["apt"] = sorted(plan["apt"])
+    plan["build_apt"] = sorted(p for p in plan["build_apt"] if p not in plan["apt"])
     plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
     plan["layout"] = layout(answers)
     plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]

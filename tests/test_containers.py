@@ -434,3 +434,67 @@ def test_runtime_image_serves_jupyterlab_with_a_token(projects: Projects) -> Non
     finally:
         docker("rm", "-f", container, check=False)
         docker("rmi", tag, check=False)
+
+
+def test_tampered_wheel_in_the_lock_fails_the_build_by_its_hash(work: Path) -> None:
+    """The index serving a file other than the one the lock hashed: uv refuses it by name."""
+    _standin("3.13")
+    project = _new(work / "badwheel", "badwheel", "3.13", "--ca-cert", CA_BUNDLE)
+    lock = project / "requirements.txt"
+    lines = lock.read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if "==" in line and not line.startswith("#"))
+    pin = lines[first].split()[0]
+    # every hash recorded for the first package: whichever of its files uv fetches, it differs
+    index = first + 1
+    while index < len(lines) and lines[index].strip().startswith("--hash=sha256:"):
+        fake = hashlib.sha256(f"tampered {index}".encode()).hexdigest()
+        lines[index] = (
+            lines[index].split("--hash=")[0]
+            + f"--hash=sha256:{fake}"
+            + (" \\" if lines[index].rstrip().endswith("\\") else "")
+        )
+        index += 1
+    assert index > first + 1, lines[first : first + 3]
+    lock.write_text("\n".join(lines) + "\n")
+    result = run("build", project, "--target", "runtime", "--no-smoke", env=BUILD_ENV, timeout=1200)
+    assert result.returncode == 1, result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: building badwheel:runtime failed: "), last
+    assert f"Hash mismatch for `{pin}`" in last, last
+
+
+def test_runtime_image_has_the_environment_but_no_uv_compiler_or_cache(work: Path) -> None:
+    """mysqlclient builds from its sdist with gcc and headers in the builder; runtime runs it."""
+    _standin("3.11")
+    project = _new(
+        work / "slim",
+        "slim",
+        "3.11",
+        "--driver",
+        "mysql",
+        "--option",
+        "mysql:mysqlclient",
+        "--ca-cert",
+        CA_BUNDLE,
+    )
+    tag = "bootstrap-test/slim:runtime"
+    result = run("build", project, "--target", "runtime", "--tag", tag, "--no-smoke", env=BUILD_ENV)
+    assert result.returncode == 0, result.stderr[-3000:]
+    try:
+        works = docker("run", "--rm", tag, "python", "-c", "import MySQLdb, sys; print(sys.prefix)")
+        assert works.strip() == "/opt/venv"
+        probe = (
+            "for tool in uv gcc cc pkg-config; do command -v $tool && exit 1; done;"
+            " dpkg -s gcc default-libmysqlclient-dev libc6-dev > /dev/null 2>&1 && exit 2;"
+            " ls /root/.cache/uv /tmp/requirements.txt /tmp/uv.txt 2> /dev/null && exit 3;"
+            " ls /opt/venv/bin/uv /opt/venv/bin/pip 2> /dev/null && exit 4; echo clean"
+        )
+        checked = subprocess.run(
+            [DOCKER, "run", "--rm", "--user", "root", tag, "bash", "-c", probe],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.stdout.strip() == "clean", (checked.returncode, checked.stdout)
+    finally:
+        docker("rmi", tag, check=False)
