@@ -5,9 +5,19 @@ for the corporate CA when the project has one, or pip could not reach PyPI behin
 Both build the same project folder, the same base image and the same hashed requirements.txt; the
 generated one is built to its ``runtime`` stage, the image comparable to the naive one.
 
-Measured: a cold build (the BuildKit cache pruned first: this empties the engine's build cache),
-a rebuild after editing a source file, a rebuild after adding one requirement (``bootstrap add``),
-and the image size. Prints a Markdown table.
+Measured, each side in turn within every run, medians over ``--runs``:
+
+- a cold build: ``--no-cache``, and the generated file's cache mounts emptied first. The engine's
+  build cache is shared, so instead of pruning it the benchmark gives the cache mounts an id of
+  its own (the only change to the generated file) and empties them;
+- a rebuild after editing a source file (a warm build first, then one edit);
+- a rebuild after adding one requirement (``bootstrap add``; a different package in every run);
+- the image size;
+- what bytecode costs: a cold build and size with ``--build-arg UV_COMPILE_BYTECODE=0``, and the
+  time the runtime image takes to import the stack's modules, as a user who cannot write bytecode
+  (like the runtime user), with and without the bytecode compiled at build time.
+
+Prints Markdown tables.
 
     DOCKER_BUILDKIT=1 python benchmarks/build_vs_naive.py [--python 3.11] [--stack jupyter,pydata]
 """
@@ -17,7 +27,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +38,9 @@ from pathlib import Path
 
 DOCKER = os.environ.get("BOOTSTRAP_DOCKER", "/usr/bin/docker")
 ENV = {**os.environ, "DOCKER_BUILDKIT": "1"}
+MOUNT = re.compile(r"--mount=type=cache,target=(\S+)")
+#: small packages, none of them pulled in by the default stacks: one per run for the "add" row
+ADDITIONS = ("tomli", "toolz", "cachetools", "humanize", "tabulate", "more-itertools", "xxhash")
 
 
 def sh(*argv: str, cwd: Path | None = None) -> str:
@@ -35,8 +50,12 @@ def sh(*argv: str, cwd: Path | None = None) -> str:
     return result.stdout
 
 
-def build(project: Path, dockerfile: Path, tag: str, target: str | None) -> float:
-    argv = [DOCKER, "build", "--progress=plain", "-f", str(dockerfile), "-t", tag]
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def build(project: Path, dockerfile: Path, tag: str, target: str | None, *extra: str) -> float:
+    argv = [DOCKER, "build", "--progress=plain", "-f", str(dockerfile), "-t", tag, *extra]
     if target:
         argv += ["--target", target]
     started = time.monotonic()
@@ -54,16 +73,58 @@ def naive_dockerfile(project: Path, base: str) -> str:
     return f"FROM {base}\nWORKDIR /app\nCOPY . .\nRUN pip install {cert}-r requirements.txt\n"
 
 
+def own_cache_ids(text: str) -> tuple[str, list[str]]:
+    """The generated Dockerfile with cache mounts of the benchmark's own, and their targets."""
+    targets = sorted(set(MOUNT.findall(text)))
+    return MOUNT.sub(
+        lambda m: f"--mount=type=cache,id=bootstrap-bench{m[1]},target={m[1]}", text
+    ), (targets)
+
+
+def empty_cache_mounts(work: Path, base: str, targets: list[str]) -> None:
+    """Empty the benchmark's own cache mounts (no other build's cache is touched)."""
+    mounts = " ".join(f"--mount=type=cache,id=bootstrap-bench{t},target={t}" for t in targets)
+    clean = " ".join(f"{t}/..?* {t}/.[!.]* {t}/*" for t in targets)
+    folder = work / "empty"
+    folder.mkdir(exist_ok=True)
+    (folder / "Dockerfile").write_text(f"FROM {base}\nRUN {mounts} rm -rf {clean}\n")
+    sh(DOCKER, "build", "--no-cache", "-q", "-t", "bootstrap-bench:empty", str(folder))
+    subprocess.run([DOCKER, "rmi", "bootstrap-bench:empty"], capture_output=True, check=False)
+
+
+def import_seconds(tag: str, modules: str) -> float:
+    code = f"import time; t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)"
+    # a user who cannot write bytecode next to the modules, as the runtime user cannot
+    nobody = ("--user", "65534:65534")
+    return float(sh(DOCKER, "run", "--rm", *nobody, tag, "python", "-c", code).split()[-1])
+
+
+def table(rows: list[tuple[str, list[float], list[float], str]]) -> None:
+    print("| | generated (runtime stage) | naive | generated / naive |")
+    print("| --- | ---: | ---: | ---: |")
+    for label, ours, theirs, unit in rows:
+        g, n = statistics.median(ours), statistics.median(theirs)
+        digits = 1 if unit == "s" and g < 10 else 0
+        print(f"| {label} | {g:.{digits}f} {unit} | {n:.0f} {unit} | {g / n:.2f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default="3.11")
     parser.add_argument("--stack", default="jupyter,pydata")
     parser.add_argument("--driver", default="")
-    parser.add_argument("--add", default="tomli", help="the requirement added for the third row")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--imports", default="pandas, sklearn, matplotlib.pyplot, jupyterlab")
     parser.add_argument("--ca-cert", default=os.environ.get("SSL_CERT_FILE"))
     args = parser.parse_args()
 
     bootstrap = [sys.executable, "-m", "bootstrap"]
+    rows: dict[str, list[float]] = {}
+
+    def record(key: str, value: float) -> None:
+        rows.setdefault(key, []).append(value)
+        log(f"{key}: {value:.2f}")
+
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
         flags = ["new", "--no-input", "--name", "bench", "--python", args.python]
@@ -74,48 +135,80 @@ def main() -> int:
             flags += ["--ca-cert", args.ca_cert]
         sh(*bootstrap, *flags)
         project = work / "bench"
-        base = next(
-            line.split("=", 1)[1]
-            for line in (project / "Dockerfile").read_text().splitlines()
-            if line.startswith("ARG BASE_IMAGE=")
-        )
+        text = (project / "Dockerfile").read_text()
+        base = re.search(r"^ARG BASE_IMAGE=(\S+)", text, re.M)[1]  # type: ignore[index]
+        generated, targets = own_cache_ids(text)
+        ours = work / "Dockerfile.generated"
+        ours.write_text(generated)
         naive = work / "Dockerfile.naive"
         naive.write_text(naive_dockerfile(project, base))
         sides = {
-            "generated": (project / "Dockerfile", "bench-bench:generated", "runtime"),
-            "naive": (naive, "bench-bench:naive", None),
+            "generated": (ours, "bootstrap-bench:generated", "runtime"),
+            "naive": (naive, "bootstrap-bench:naive", None),
         }
-        rows: dict[str, dict[str, float]] = {name: {} for name in sides}
-        for name, (dockerfile, tag, target) in sides.items():
-            print(f"[bench] {name}: cold build", file=sys.stderr, flush=True)
-            sh(DOCKER, "builder", "prune", "--all", "--force")
-            rows[name]["cold"] = build(project, dockerfile, tag, target)
-            rows[name]["size"] = size_mb(tag)
+        locked = (project / "requirements.txt").read_text().lower()
+        additions = [a for a in ADDITIONS if f"\n{a}==" not in f"\n{locked}"]
         source = project / "src_module.py"
-        source.write_text("VALUE = 1\n")
-        for dockerfile, tag, target in sides.values():
-            build(project, dockerfile, tag, target)  # the new file in place: a warm baseline
-        source.write_text("VALUE = 2\n")
-        for name, (dockerfile, tag, target) in sides.items():
-            print(f"[bench] {name}: rebuild after a source edit", file=sys.stderr, flush=True)
-            rows[name]["edit"] = build(project, dockerfile, tag, target)
-        sh(*bootstrap, "add", str(project), args.add)
-        for name, (dockerfile, tag, target) in sides.items():
-            print(f"[bench] {name}: rebuild after adding {args.add}", file=sys.stderr, flush=True)
-            rows[name]["add"] = build(project, dockerfile, tag, target)
-        for _, tag, _ in sides.values():
-            subprocess.run([DOCKER, "rmi", tag], capture_output=True, check=False)
-        shutil.rmtree(work, ignore_errors=True)
+        try:
+            for run in range(args.runs):
+                for name, (dockerfile, tag, target) in sides.items():
+                    log(f"run {run + 1}: {name}: cold build")
+                    empty_cache_mounts(work, base, targets)
+                    record(f"{name} cold", build(project, dockerfile, tag, target, "--no-cache"))
+                    record(f"{name} size", size_mb(tag))
+                log(f"run {run + 1}: generated without bytecode: cold build")
+                empty_cache_mounts(work, base, targets)
+                plain = "bootstrap-bench:no-bytecode"
+                no_bytecode = ("--no-cache", "--build-arg", "UV_COMPILE_BYTECODE=0")
+                record("plain cold", build(project, ours, plain, "runtime", *no_bytecode))
+                record("plain size", size_mb(plain))
+                if args.imports:
+                    record("generated import", import_seconds(sides["generated"][1], args.imports))
+                    record("plain import", import_seconds(plain, args.imports))
+                    record("naive import", import_seconds(sides["naive"][1], args.imports))
+                subprocess.run([DOCKER, "rmi", plain], capture_output=True, check=False)
+                source.write_text(f"VALUE = {run}\n")
+                for dockerfile, tag, target in sides.values():
+                    build(project, dockerfile, tag, target)  # the file in place: a warm baseline
+                source.write_text(f"VALUE = {run + 100}\n")
+                for name, (dockerfile, tag, target) in sides.items():
+                    log(f"run {run + 1}: {name}: rebuild after a source edit")
+                    record(f"{name} edit", build(project, dockerfile, tag, target))
+                sh(*bootstrap, "add", str(project), additions[run % len(additions)])
+                for name, (dockerfile, tag, target) in sides.items():
+                    log(f"run {run + 1}: {name}: rebuild after adding a requirement")
+                    record(f"{name} add", build(project, dockerfile, tag, target))
+        finally:
+            for _, tag, _ in sides.values():
+                subprocess.run([DOCKER, "rmi", tag], capture_output=True, check=False)
+            empty_cache_mounts(work, base, targets)
+            shutil.rmtree(work, ignore_errors=True)
 
     label = f"Python {args.python}, {args.stack}{', ' + args.driver if args.driver else ''}"
-    print(f"\n{label}, base {base}, {os.cpu_count()} cores\n")
-    print("| | generated (runtime stage) | naive |")
-    print("|---|---|---|")
-    g, n = rows["generated"], rows["naive"]
-    print(f"| cold build | {g['cold']:.0f} s | {n['cold']:.0f} s |")
-    print(f"| rebuild after editing a source file | {g['edit']:.1f} s | {n['edit']:.0f} s |")
-    print(f"| rebuild after adding one requirement | {g['add']:.0f} s | {n['add']:.0f} s |")
-    print(f"| image size | {g['size']:.0f} MB | {n['size']:.0f} MB |")
+    print(f"\n{label}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs\n")
+    g, n = "generated", "naive"
+    table(
+        [
+            ("cold build", rows[f"{g} cold"], rows[f"{n} cold"], "s"),
+            ("rebuild after adding one requirement", rows[f"{g} add"], rows[f"{n} add"], "s"),
+            ("rebuild after editing a source file", rows[f"{g} edit"], rows[f"{n} edit"], "s"),
+            ("runtime image size", rows[f"{g} size"], rows[f"{n} size"], "MB"),
+        ]
+    )
+    print("\nWhat bytecode costs (the build argument UV_COMPILE_BYTECODE):\n")
+    print("| | compiled at build (default) | not compiled | naive (pip compiles) |")
+    print("| --- | ---: | ---: | ---: |")
+    for label, key, unit in (("cold build", "cold", "s"), ("runtime image size", "size", "MB")):
+        values = [statistics.median(rows[f"{side} {key}"]) for side in (g, "plain", n)]
+        print(f"| {label} | " + " | ".join(f"{v:.0f} {unit}" for v in values) + " |")
+    if args.imports:
+        values = [statistics.median(rows[f"{side} import"]) for side in (g, "plain", n)]
+        print(
+            f"| `import {args.imports}` at every start | "
+            + " | ".join(f"{v:.2f} s" for v in values)
+            + " |"
+        )
+    print("\nAll runs:", json.dumps({k: [round(x, 2) for x in v] for k, v in rows.items()}))
     return 0
 
 

@@ -206,7 +206,9 @@ def build_with_sdk(
 _TELLING = (
     re.compile(r"fetch-artifact: "),
     re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|SSL certificate problem"),
-    re.compile(r"DO NOT MATCH THE HASHES|Could not find a version|No matching distribution"),
+    re.compile(
+        r"DO NOT MATCH THE HASHES|Could not find a version|No matching distribution|Hash mismatch for"
+    ),
     re.compile(r"^(ERROR|E): ", re.I),
     re.compile(r"\berror\b", re.I),
 )

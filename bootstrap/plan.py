@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from bootstrap.catalog import Catalog, Record
+from bootstrap.catalog import Catalog, Record, uv_pin
 from bootstrap.errors import UsageError
 from bootstrap.requirements import has_version, is_pinned, name_of
 
@@ -47,11 +47,13 @@ class Plan(TypedDict):
     layout: Layout
     # what the chosen records contribute (LIST_KEYS, MAP_KEYS and the rest of _Merger)
     apt: list[str]
+    build_apt: list[str]  # needed only to build packages from source: the builder stage's
     path: list[str]
     run: list[str]
     pip_extra_index: list[str]
     extensions: list[str]
     mounts: list[Any]
+    host_folders: list[str]
     run_args: list[str]
     env: dict[str, str]
     container_env: dict[str, str]
@@ -75,10 +77,14 @@ class Plan(TypedDict):
     arch: list[str] | None
     user: str
     build_args: list[str]
+    installer: str  # "uv" (into a virtual environment) or "pip" (Python 2.7)
+    uv: dict[str, Any] | None  # the pinned, hashed uv the builder stage installs
+    venv: str | None
 
 
 LIST_KEYS = (
     "apt",
+    "build_apt",
     "path",
     "run",
     "pip_extra_index",
@@ -404,7 +410,16 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         user=USER,
         build_args=sorted({a["sha256_arg"] for a in plan["artifacts"] if a.get("sha256_arg")}),
     )
+    installer = py.get("installer", "uv")
+    if installer == "pip":
+        # one stage installs everything: the packages sdists build with stay in the image
+        plan["apt"] += [p for p in plan["build_apt"] if p not in plan["apt"]]
+        plan["build_apt"] = []
+    plan["installer"] = installer
+    plan["uv"] = uv_pin() if installer == "uv" else None
+    plan["venv"] = "/opt/venv" if installer == "uv" else None
     plan["apt"] = sorted(plan["apt"])
+    plan["build_apt"] = sorted(p for p in plan["build_apt"] if p not in plan["apt"])
     plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
     plan["layout"] = layout(answers)
     plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -143,6 +144,20 @@ def test_failure_reason_names_the_tampered_file() -> None:
     assert failure_reason(lines).startswith("fetch-artifact: checksum mismatch for ojdbc11.jar")
 
 
+def test_failure_reason_names_the_package_uv_refused() -> None:
+    from bootstrap.build import failure_reason
+
+    lines = [
+        "#12 [builder 3/3] RUN --mount=type=cache,target=/root/.cache/uv ...",
+        "#12 1.905 error: Failed to download `pluggy==1.6.0`",
+        "#12 1.905   Caused by: Hash mismatch for `pluggy==1.6.0`",
+        "#12 1.905 Expected:",
+        "#12 1.905   sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        "#12 ERROR: executor failed running [/bin/bash -o pipefail -c ...]: exit code: 1",
+    ]
+    assert failure_reason(lines) == "Caused by: Hash mismatch for `pluggy==1.6.0`"
+
+
 @pytest.mark.parametrize(
     ("url", "loopback"),
     [
@@ -187,12 +202,13 @@ def test_dockerfile_quality(new_project: Callable[..., Path], shape: str) -> Non
     assert stages[-1] == "runtime" and "dev" in stages
     assert "ARG USER_UID=" in text and "ARG USER_GID=" in text
     assert re.search(r"^USER app$", text, re.M)
-    # apt lists removed in every RUN that updates them; the pip cache never in a layer
+    # apt lists removed in every RUN that updates them; pip's and uv's caches never in a layer
     for run_step in re.split(r"^RUN ", text, flags=re.M)[1:]:
         if "apt-get update" in run_step:
             assert "rm -rf /var/lib/apt/lists/*" in run_step, run_step
+        cache = "uv" if "uv pip install" in run_step else "pip"
         if "pip install" in run_step:
-            assert "--mount=type=cache,target=/root/.cache/pip" in run_step or (
+            assert f"--mount=type=cache,target=/root/.cache/{cache}" in run_step or (
                 "--no-cache-dir" in run_step
             ), run_step
     # dependencies before source: requirements are installed before the project is copied
@@ -203,3 +219,69 @@ def test_dockerfile_quality(new_project: Callable[..., Path], shape: str) -> Non
             assert re.search(r" (sha256|sha512):([0-9a-f]{64,128}|\"?\$)", line), line
     # proxies are never written into the image
     assert "PROXY" not in "\n".join(ln for ln in lines if ln.startswith(("ENV", "ARG")))
+
+
+def _stages(text: str) -> dict[str, str]:
+    """Each stage's instructions by its name."""
+    parts = re.split(r"^FROM \S+ AS (\w+)$", text, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+@pytest.mark.parametrize("shape", ["py311", "py313", "flask"])
+def test_uv_fills_a_venv_in_the_builder_that_runtime_copies(
+    new_project: Callable[..., Path], shape: str
+) -> None:
+    from bootstrap.catalog import uv_pin
+
+    project = _make(new_project, shape, "--ca-cert", os.environ.get("SSL_CERT_FILE", ""))
+    stages = _stages((project / "Dockerfile").read_text())
+    assert list(stages) == ["base", "builder", "dev", "runtime"]
+    builder, dev, runtime = stages["builder"], stages["dev"], stages["runtime"]
+    # uv pinned by version and by the sha256 of every wheel the catalog records, via pip's hash mode
+    pin = uv_pin()
+    wanted = f"uv=={pin['version']}" + "".join(
+        f" --hash=sha256:{wheel['sha256']}" for wheel in pin["wheels"]
+    )
+    assert wanted in builder and "pip install --require-hashes --no-deps -r /tmp/uv.txt" in builder
+    # the hashed lock keeps hash checking under uv; the corporate CA and index reach uv
+    assert "set -- --require-hashes --no-deps; fi" in builder
+    assert (
+        'UV_DEFAULT_INDEX="$PIP_INDEX_URL" uv pip install --python /opt/venv/bin/python' in builder
+    )
+    assert "UV_LINK_MODE=copy" in builder and "ARG UV_COMPILE_BYTECODE=1" in builder
+    assert "UV_SYSTEM_CERTS=1" in builder
+    # only the environment leaves the builder: no uv, cache or build-only package in dev or runtime
+    assert "COPY --from=builder /opt/venv /opt/venv" in runtime
+    assert "COPY --from=builder --chown=app:app /opt/venv /opt/venv" in dev
+    for stage in (dev, runtime):
+        assert "uv" not in stage.replace("/opt/venv", "")
+        assert "/root/.cache" not in stage
+    config = json.loads(
+        re.sub(
+            r"^\s*//.*$", "", (project / ".devcontainer/devcontainer.json").read_text(), flags=re.M
+        )
+    )
+    settings = config["customizations"]["vscode"]["settings"]
+    assert settings["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
+
+
+def test_python_27_keeps_pip_in_one_stage(new_project: Callable[..., Path]) -> None:
+    project = _make(new_project, "py27")
+    text = (project / "Dockerfile").read_text()
+    assert list(_stages(text)) == ["base", "dev", "runtime"]
+    assert "uv" not in text.replace("/usr/local/bin/python", "")
+    assert "/opt/venv" not in text and 'pip install "$@" -r /tmp/requirements.txt' in text
+
+
+def test_build_only_packages_stay_in_the_builder(new_project: Callable[..., Path]) -> None:
+    """mysqlclient compiles against libmysqlclient: its compiler and headers are the builder's."""
+    project = new_project("--python", "3.12", "--driver", "mysql", "--option", "mysql:mysqlclient")
+    stages = _stages((project / "Dockerfile").read_text())
+    assert "gcc" in stages["builder"] and "default-libmysqlclient-dev" in stages["builder"]
+    assert "libmariadb3" in stages["base"]
+    for name in ("base", "dev", "runtime"):
+        assert "gcc" not in stages[name] and "-dev" not in stages[name], name
+    legacy = new_project(
+        "--python", "2.7", "--driver", "mysql", "--option", "mysql:mysqlclient", name="legacy"
+    )
+    assert "gcc" in _stages((legacy / "Dockerfile").read_text())["base"]

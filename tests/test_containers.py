@@ -434,3 +434,107 @@ def test_runtime_image_serves_jupyterlab_with_a_token(projects: Projects) -> Non
     finally:
         docker("rm", "-f", container, check=False)
         docker("rmi", tag, check=False)
+
+
+def test_tampered_wheel_in_the_lock_fails_the_build_by_its_hash(work: Path) -> None:
+    """The index serving a file other than the one the lock hashed: uv refuses it by name."""
+    _standin("3.13")
+    project = _new(
+        work / "badwheel", "badwheel", "3.13", "--stack", "flask", "--ca-cert", CA_BUNDLE
+    )
+    lock = project / "requirements.txt"
+    lines = lock.read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if "==" in line and not line.startswith("#"))
+    pin = lines[first].split()[0]
+    # every hash recorded for the first package: whichever of its files uv fetches, it differs
+    index = first + 1
+    while index < len(lines) and lines[index].strip().startswith("--hash=sha256:"):
+        fake = hashlib.sha256(f"tampered {index}".encode()).hexdigest()
+        lines[index] = (
+            lines[index].split("--hash=")[0]
+            + f"--hash=sha256:{fake}"
+            + (" \\" if lines[index].rstrip().endswith("\\") else "")
+        )
+        index += 1
+    assert index > first + 1, lines[first : first + 3]
+    lock.write_text("\n".join(lines) + "\n")
+    result = run("build", project, "--target", "runtime", "--no-smoke", env=BUILD_ENV, timeout=1200)
+    assert result.returncode == 1, result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: building badwheel:runtime failed: "), last
+    assert f"Hash mismatch for `{pin}`" in last, last
+
+
+BUILD_ONLY_RECORD = """\
+kind = "driver"
+id = "cext"
+name = "C extensions"
+summary = "A compiler for packages built from source, needed only while building."
+sources = ["written by the test"]
+build_apt = ["gcc", "libc6-dev"]
+apt = ["libffi8"]
+"""
+
+
+def test_runtime_image_has_the_environment_but_no_uv_compiler_or_cache(work: Path) -> None:
+    """Build-only packages are in the builder stage; runtime has the environment and nothing else."""
+    _standin("3.11")
+    record = work / "cext.toml"
+    record.write_text(BUILD_ONLY_RECORD)
+    project = _new(
+        work / "slim",
+        "slim",
+        "3.11",
+        "--catalog",
+        str(record),
+        "--driver",
+        "cext",
+        "--stack",
+        "flask",
+        "--ca-cert",
+        CA_BUNDLE,
+    )
+    tag = "bootstrap-test/slim"
+    built = run(
+        "build",
+        project,
+        "--target",
+        "runtime",
+        "--tag",
+        f"{tag}:runtime",
+        "--no-smoke",
+        env=BUILD_ENV,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    # the builder stage itself (served from the cache of the build above)
+    builder = subprocess.run(
+        [DOCKER, "build", "--target", "builder", "--tag", f"{tag}:builder", str(project)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **BUILD_ENV},
+        timeout=1200,
+        check=False,
+    )
+    assert builder.returncode == 0, builder.stderr[-3000:]
+    try:
+        assert "gcc" in docker("run", "--rm", f"{tag}:builder", "gcc", "--version")
+        assert "uv 0." in docker("run", "--rm", f"{tag}:builder", "uv", "--version")
+        prefix = docker(
+            "run", "--rm", f"{tag}:runtime", "python", "-c", "import flask, sys; print(sys.prefix)"
+        )
+        assert prefix.strip() == "/opt/venv"
+        probe = (
+            "for tool in uv gcc cc; do command -v $tool && exit 1; done;"
+            " dpkg -s gcc > /dev/null 2>&1 && exit 2; dpkg -s libffi8 > /dev/null || exit 5;"
+            " ls /root/.cache/uv /tmp/requirements.txt /tmp/uv.txt 2> /dev/null && exit 3;"
+            " ls /opt/venv/bin/uv /opt/venv/bin/pip 2> /dev/null && exit 4; echo clean"
+        )
+        checked = subprocess.run(
+            [DOCKER, "run", "--rm", "--user", "root", f"{tag}:runtime", "bash", "-c", probe],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.stdout.strip() == "clean", (checked.returncode, checked.stdout)
+    finally:
+        docker("rmi", f"{tag}:runtime", f"{tag}:builder", check=False)

@@ -24,6 +24,7 @@ else:  # pragma: no cover
 
 RECORDS_DIR = Path(__file__).parent / "records"
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "catalog.schema.json"
+UV_PATH = Path(__file__).parent / "uv.toml"
 KINDS = ("python", "stack", "driver")
 ENV_VAR = "BOOTSTRAP_CATALOG"
 
@@ -148,3 +149,9 @@ def _check_ids(records: dict[str, dict[str, Record]]) -> None:
 def builtin() -> Catalog:
     """The catalog without organisation records (cached: records are read-only data)."""
     return load(use_env=False)
+
+
+@cache
+def uv_pin() -> dict[str, Any]:
+    """The uv release the generated build stage installs: version and the sha256 of its wheels."""
+    return tomllib.loads(UV_PATH.read_text(encoding="utf-8"))
