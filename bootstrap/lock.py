@@ -28,6 +28,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from bootstrap.errors import BootstrapError, UsageError
+from bootstrap.requirements import RequirementsIn, is_pinned
+from bootstrap.requirements import parse as parse_requirements
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 MACHINES = ("x86_64", "aarch64")
@@ -124,57 +126,184 @@ def _uv_config(folder: Path, metadata: Sequence[Mapping[str, Any]]) -> Path:
     return path
 
 
-def _blocks(text: str) -> dict[str, tuple[str, str, list[str]]]:
-    """uv's output as canonical name → (name, version, hashes)."""
-    out: dict[str, tuple[str, str, list[str]]] = {}
+Block = tuple[str, str, list[str], list[str]]  # shown name, version, hashes, "via" names
+
+
+def _blocks(text: str) -> dict[str, Block]:
+    """uv's output as canonical name → (name, version, hashes, the packages that need it)."""
+    out: dict[str, Block] = {}
+    current: str | None = None
     for logical in text.replace("\\\n", " ").splitlines():
+        stripped = logical.strip()
+        if stripped.startswith("#") and current is not None:
+            via = stripped.lstrip("#").strip().removeprefix("via").strip()
+            if via and not via.startswith("-r "):
+                out[current][3].append(via)
+            continue
         logical = logical.split(" #", 1)[0].strip()
         if not logical or logical.startswith(("#", "-")):
+            current = None
             continue
         head, *hashes = re.split(r"\s+--hash=sha256:", logical)
         requirement = Requirement(head.split(";", 1)[0])
         version = str(next(iter(requirement.specifier)).version)
-        out[canonicalize_name(requirement.name)] = (requirement.name, version, sorted(hashes))
+        current = canonicalize_name(requirement.name)
+        out[current] = (requirement.name, version, sorted(hashes), [])
     return out
 
 
-def merge(per_machine: Mapping[str, str]) -> str:
+def merge(per_machine: Mapping[str, str], origins: Mapping[str, str] | None = None) -> str:
     """One lock from per-architecture resolutions; a pin needed on one architecture only, or
-    differing between them, carries a `platform_machine` marker."""
+    differing between them, carries a `platform_machine` marker. Each pin says where it comes
+    from: ``origins`` for requirements.in's own lines, the packages that need it otherwise."""
     parsed = {machine: _blocks(text) for machine, text in per_machine.items()}
     names = sorted({name for blocks in parsed.values() for name in blocks})
+    origins = origins or {}
     out = []
     for name in names:
         variants: dict[tuple[str, str], list[str]] = {}
         hashes: dict[tuple[str, str], list[str]] = {}
+        via: list[str] = []
         for machine, blocks in parsed.items():
             if name in blocks:
-                shown, version, files = blocks[name]
+                shown, version, files, needed_by = blocks[name]
                 variants.setdefault((shown, version), []).append(machine)
                 hashes[(shown, version)] = files
+                via += [n for n in needed_by if n not in via]
+        why = [origins[name]] if name in origins else []
+        if via:
+            why.append("via " + ", ".join(via))
         for (shown, version), machines in variants.items():
             line = f"{shown}=={version}"
             if len(machines) < len(parsed):
                 line += " ; " + " or ".join(f"platform_machine == '{m}'" for m in machines)
             lines = [line] + [f"    --hash=sha256:{h}" for h in hashes[(shown, version)]]
-            out.append(" \\\n".join(lines) + "\n")
+            out.append(" \\\n".join(lines) + "\n" + "".join(f"    # {w}\n" for w in why))
     return "".join(out)
 
 
-def _run_uv(command: list[str], cwd: Path, python: str) -> None:
+def origins_of(parsed: RequirementsIn, where: str = "requirements.in") -> dict[str, str]:
+    """canonical name → where requirements.in's line for it comes from, for the lock's comments."""
+    out = {}
+    for line in parsed.requirements():
+        assert line.name is not None
+        out[line.name] = (
+            f"via {line.catalog} (catalog)" if line.catalog else f"from {where}:{line.number}"
+        )
+    return out
+
+
+_FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==|@)([^`\s]+)`")
+_UNREACHABLE = re.compile(
+    r"(?:Failed to fetch|Could not connect|error sending request|dns error|tcp connect error|"
+    r"Connection refused|timed out|Network is unreachable)[^`]*`?(https?://[^`\s]+)?",
+    re.IGNORECASE,
+)
+
+
+def bare_python() -> Path:
+    """An interpreter with nothing installed: sdists whose metadata needs a build fail to build
+    with it (no setuptools, no build isolation) instead of running their setup.py on the host."""
+    from bootstrap.lock_legacy import cache_dir, tool_env
+
+    home = cache_dir() / "bare-python"
+    python = home / "bin" / "python"
+    if not python.exists():
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".bare-", dir=cache_dir()))
+        result = subprocess.run(
+            [uv_binary(), "venv", "--quiet", "--no-config", "--python", sys.executable, str(staging)],
+            capture_output=True,
+            text=True,
+            env=tool_env(),
+            check=False,
+        )
+        if result.returncode != 0:
+            raise BootstrapError(f"creating the lock's empty interpreter failed: {result.stderr}")
+        try:
+            staging.rename(home)
+        except OSError:  # another lock made it first
+            import shutil
+
+            shutil.rmtree(staging, ignore_errors=True)
+    return python
+
+
+def _run_uv(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     from bootstrap.lock_legacy import tool_env
 
-    result = subprocess.run(
+    return subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, env=tool_env(), check=False
     )
-    if result.returncode != 0:
-        detail = [line.strip() for line in (result.stderr or result.stdout).splitlines()]
-        reasons = [line for line in detail if line and not line.startswith(("×", "╰", "help:"))]
-        reason = " ".join(reasons[:3]) or "unknown error"
-        raise BootstrapError(
-            f"locking requirements.in for Python {python} failed: {reason}: "
-            "fix requirements.in (a version that exists for this Python), then run bootstrap lock"
+
+
+def _cause(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines()]
+    wanted = [
+        line.removeprefix("cause:").strip()
+        for line in lines
+        if line and not line.startswith(("×", "╰", "help:", "hint:", "error:", "Error:"))
+    ]
+    text = " ".join(wanted[:4]) or next((ln for ln in lines if ln), "unknown error")
+    return text.removeprefix("error: ").strip()
+
+
+def explain_failure(
+    stderr: str, parsed: RequirementsIn, python: str, where: str = "requirements.in"
+) -> BootstrapError:
+    """The resolver's refusal in the user's terms: which of their lines, which catalog record and
+    range, and the ways out."""
+    unreachable = _UNREACHABLE.search(stderr)
+    if unreachable and "No solution found" not in stderr:
+        url = unreachable.group(1) or "an index requirements.in names"
+        return BootstrapError(
+            f"the package index {url.split('/simple')[0]} is unreachable: "
+            f"{_cause(stderr)}: check the network or the index URL, then run bootstrap lock"
         )
+    cause = _cause(stderr)
+    words = {canonicalize_name(w) for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", cause)}
+    mine = [ln for ln in parsed.requirements() if ln.user and ln.name in words]
+    theirs = [ln for ln in parsed.requirements() if ln.catalog and ln.name in words]
+    ways = []
+    if theirs:
+        records = sorted({ln.catalog for ln in theirs if ln.catalog})
+        ways.append("choose another Python (--python X.Y)")
+        ways.append("drop " + " or ".join(records) + " (--stack/--driver, or --answers)")
+    for line in mine:
+        ways.append(f"edit {where}:{line.number} ({line.text})")
+    if not ways:
+        ways.append(f"edit {where} (a version that exists for this Python)")
+    sides = []
+    if mine:
+        sides.append(
+            "your " + ", ".join(f"{ln.text} ({where}:{ln.number})" for ln in mine)
+        )
+    if theirs:
+        sides.append(
+            "the catalog's "
+            + ", ".join(
+                f"{ln.relaxed() if mine else ln.text} (record {ln.catalog}, "
+                f"{('range ' + ln.range) if ln.range else 'any version'})"
+                for ln in theirs
+            )
+        )
+    conflict = (" conflict with ".join(sides) + ": ") if len(sides) == 2 else ""
+    return BootstrapError(
+        f"locking {where} for Python {python} failed: {conflict}{cause}: "
+        f"ways out: {'; '.join(ways)}; then run bootstrap lock"
+    )
+
+
+def _preferences(previous: str, parsed: RequirementsIn) -> str:
+    """The pins uv should keep when it can: the previous lock's, then the catalog's tested ones."""
+    from bootstrap.lock_legacy import pins_of
+
+    kept = pins_of(previous)
+    lines = [f"{name}=={version}" for name, version in kept.items()]
+    for line in parsed.requirements():
+        if line.catalog and line.name not in kept and is_pinned(line.text):
+            lines.append(line.text.split(";", 1)[0].strip())
+    return "".join(f"{line}\n" for line in lines)
 
 
 def lock_with_uv(
@@ -186,49 +315,86 @@ def lock_with_uv(
     upgrade_packages: Sequence[str] = (),
     metadata: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """Resolve for each of MACHINES with uv; return the merged lock body."""
+    """Resolve for each of MACHINES with uv; return the merged lock body.
+
+    With none of the user's own requirements, the catalog's tested pins are locked as they are.
+    Beside the user's requirements the catalog's lines become their records' ranges, and the
+    tested pins (and the previous lock's) are only preferences: the user's pins always win.
+    """
     project = project.resolve()  # uv runs in a scratch folder
+    parsed = parse_requirements((project / "requirements.in").read_text(encoding="utf-8"))
+    relax = any(line.user for line in parsed.requirements())
     previous = project / "requirements.txt"
-    # uv keeps the pins of the previous lock (or the curated pins) unless asked to upgrade
-    keep = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""
+    before = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""
+    keep = _preferences(before, parsed) if relax or before else ""
+    metadata = list(metadata)
     results: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
         work = Path(tmp)
-        config = _uv_config(work, metadata)
+        source = work / "requirements.in"
+        source.write_text(
+            "".join(
+                f"--extra-index-url {url}\n" for url in parsed.extra_index_urls
+            )
+            + "".join(
+                (line.relaxed() if relax else line.text) + "\n"
+                for line in parsed.lines
+                if line.kind in ("requirement", "url")
+            ),
+            encoding="utf-8",
+        )
         for machine in MACHINES:
             output = work / f"{machine}.txt"
-            output.write_text(keep, encoding="utf-8")
-            command = [
-                uv_binary(),
-                "pip",
-                "compile",
-                str(project / "requirements.in"),
-                "--config-file",
-                str(config),
-                "--python-version",
-                python,
-                "--python-platform",
-                f"{machine}-manylinux_{GLIBC}",
-                "--generate-hashes",
-                "--no-header",
-                "--no-annotate",
-                "--index-url",
-                index,
-                "--index-strategy",
-                "unsafe-best-match",
-                "--no-python-downloads",
-                "--quiet",
-                "--output-file",
-                str(output),
-            ]
-            if upgrade:
-                command.append("--upgrade")
-            for name in upgrade_packages:
-                command += ["--upgrade-package", name]
-            _run_uv(command, work, python)
+            for _attempt in range(8):
+                config = _uv_config(work, metadata)
+                output.write_text(keep, encoding="utf-8")
+                command = [
+                    uv_binary(),
+                    "pip",
+                    "compile",
+                    str(source),
+                    "--config-file",
+                    str(config),
+                    "--python-version",
+                    python,
+                    "--python-platform",
+                    f"{machine}-manylinux_{GLIBC}",
+                    # metadata that needs a build fails in an empty interpreter: never on the host
+                    "--python",
+                    str(bare_python()),
+                    "--no-build-isolation",
+                    "--generate-hashes",
+                    "--no-header",
+                    "--index-url",
+                    index,
+                    "--index-strategy",
+                    "unsafe-best-match",
+                    "--no-python-downloads",
+                    "--quiet",
+                    "--output-file",
+                    str(output),
+                ]
+                if upgrade:
+                    command.append("--upgrade")
+                for name in upgrade_packages:
+                    command += ["--upgrade-package", name]
+                result = _run_uv(command, work)
+                if result.returncode == 0:
+                    break
+                built = _FAILED_BUILD.search(result.stderr)
+                known = {(canonicalize_name(e["name"]), e["version"]) for e in metadata}
+                if built and (canonicalize_name(built.group(1)), built.group(2)) not in known:
+                    # an sdist without static metadata: read its PKG-INFO as text, then retry
+                    from bootstrap.sdist import sdist_metadata
+
+                    metadata.append(sdist_metadata(built.group(1), built.group(2), index))
+                    continue
+                raise explain_failure(result.stderr, parsed, python)
+            else:
+                raise explain_failure(result.stderr, parsed, python)
             results[machine] = output.read_text(encoding="utf-8")
             keep = results[machine]  # the next architecture prefers the same pins
-    return merge(results)
+    return merge(results, origins_of(parsed))
 
 
 def _extra_index_lines(project: Path) -> str:

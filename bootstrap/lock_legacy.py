@@ -304,17 +304,13 @@ def format_lock(pins: Iterable[tuple[str, str, list[str]]]) -> str:
 
 
 def read_in(project: Path) -> tuple[list[str], list[str]]:
-    """requirements.in as (requirement lines, extra index URLs)."""
-    requirements, extra = [], []
-    for raw in (project / "requirements.in").read_text(encoding="utf-8").splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("--extra-index-url"):
-            extra.append(line.split(None, 1)[1] if " " in line else line.split("=", 1)[1])
-        elif not line.startswith("-"):
-            requirements.append(line)
-    return requirements, extra
+    """requirements.in as (requirement lines, extra index URLs); local paths are left out: the
+    image installs them after the lock, and the host never builds them."""
+    from bootstrap.requirements import parse
+
+    parsed = parse((project / "requirements.in").read_text(encoding="utf-8"))
+    lines = [line.text for line in parsed.lines if line.kind in ("requirement", "url", "invalid")]
+    return lines, parsed.extra_index_urls
 
 
 def pins_of(lock_text: str) -> dict[str, str]:
@@ -388,16 +384,26 @@ def lock_legacy(
             "-r",
             str(work / "requirements.in"),
         ]
-        result = None
         if keep:
             (work / "previous.txt").write_text(
                 "".join(f"{n}=={v}\n" for n, v in sorted(keep.items())), encoding="utf-8"
             )
-            result = run_pip([*args, "-c", str(work / "previous.txt")], target, index=index)
-        if result is None or result.returncode != 0:
-            # the previous pins no longer fit requirements.in: resolve afresh
-            result = run_pip(args, target, index=index)
-        if result.returncode != 0:
+        known = {(canonicalize_name(e["name"]), str(e["version"])) for e in metadata}
+        for _attempt in range(8):
+            result = None
+            if keep:
+                result = run_pip([*args, "-c", str(work / "previous.txt")], target, index=index)
+            if result is None or result.returncode != 0:
+                # the previous pins no longer fit requirements.in: resolve afresh
+                result = run_pip(args, target, index=index)
+            if result.returncode == 0:
+                break
+            entry = _sdist_stand_in(result.stderr, python, index, known)
+            if entry is None:
+                raise BootstrapError(_explain(result.stderr, python))
+            known.add((canonicalize_name(entry["name"]), str(entry["version"])))
+            stand_in_wheel(stand_ins, entry)
+        else:
             raise BootstrapError(_explain(result.stderr, python))
         installed = json.loads(report.read_text(encoding="utf-8"))["install"]
     pins = [(item["metadata"]["name"], item["metadata"]["version"]) for item in installed]
@@ -411,6 +417,29 @@ def lock_legacy(
             "check the index serves hashes (PEP 503 #sha256= or PEP 691)"
         )
     return format_lock((n, v, h) for (n, v), h in zip(pins, hashes, strict=True))
+
+
+def _sdist_stand_in(
+    stderr: str, python: str, index: str, known: set[tuple[str, str]]
+) -> dict[str, Any] | None:
+    """For a requirement pip found no wheel for: the newest matching sdist's metadata, read as
+    text from the archive, so a stand-in wheel lets pip resolve through it (no build, no setup.py);
+    None when there is no such sdist."""
+    from bootstrap.sdist import newest_sdist, sdist_metadata
+
+    missing = re.search(r"No matching distribution found for (\S+)", stderr)
+    if not missing:
+        return None
+    try:
+        requirement = Requirement(missing.group(1))
+    except InvalidRequirement:
+        return None
+    version = newest_sdist(requirement.name, str(requirement.specifier), python, index)
+    if version is None or (canonicalize_name(requirement.name), version) in known:
+        return None
+    entry = sdist_metadata(requirement.name, version, index)
+    entry.pop("requires_python", None)  # pip checks it against the host; the index already did
+    return entry
 
 
 def _first_line(text: str) -> str:

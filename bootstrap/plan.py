@@ -17,10 +17,20 @@ from packaging.version import Version
 
 from bootstrap.catalog import Catalog, Record
 from bootstrap.errors import UsageError
+from bootstrap.requirements import catalog_comment, is_pinned, name_of
 
 Plan = dict[str, Any]
 
-LIST_KEYS = ("apt", "path", "run", "pip_extra_index", "extensions", "mounts", "run_args")
+LIST_KEYS = (
+    "apt",
+    "build_apt",
+    "path",
+    "run",
+    "pip_extra_index",
+    "extensions",
+    "mounts",
+    "run_args",
+)
 MAP_KEYS = ("env", "container_env", "remote_env", "secrets")
 USER = "app"
 ARTIFACT_DEFAULTS = {
@@ -113,11 +123,7 @@ def _span(versions: list[str]) -> str:
     return f"{versions[0]}–{versions[-1]}" if len(versions) > 2 else " or ".join(versions)
 
 
-def _requirement_name(line: str) -> str:
-    try:
-        return canonicalize_name(Requirement(line).name)
-    except InvalidRequirement:
-        return line
+_requirement_name = name_of
 
 
 def _pip_lines(entries: list[Any], python: str) -> list[str]:
@@ -144,6 +150,8 @@ class _Merger:
         self.plan.update(
             artifacts=[],
             pip=[],
+            pip_from={},
+            pip_ranges={},
             ports=[],
             initialize={},
             host_requirements={},
@@ -175,6 +183,10 @@ class _Merger:
             name = _requirement_name(line)
             plan["pip"] = [p for p in plan["pip"] if _requirement_name(p) != name]
             plan["pip"].append(line)
+            plan["pip_from"][name] = component
+        for line in source.get("ranges", []):
+            requirement = Requirement(line)
+            plan["pip_ranges"][canonicalize_name(requirement.name)] = str(requirement.specifier)
         for port in source.get("ports", []):
             if all(p["port"] != port["port"] for p in plan["ports"]):
                 plan["ports"].append({"on_auto_forward": None, **port})
@@ -308,10 +320,48 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         build_args=sorted({a["sha256_arg"] for a in plan["artifacts"] if a.get("sha256_arg")}),
     )
     plan["apt"] = sorted(plan["apt"])
+    catalog_pins = set(plan["pip"])
     plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
+    if plan["build_apt"]:
+        plan["build_apt"] += [p for p in py.get("build_headers", []) if p not in plan["build_apt"]]
+    plan["build_apt"] = sorted(p for p in plan["build_apt"] if p not in plan["apt"])
+    # requirements.in marks the catalog's lines, so the lock can relax them beside the user's
+    floors = {rid: _floors(catalog.find(rid) or py) for rid in set(plan["pip_from"].values())}
+    plan["pip_in"] = [
+        f"{line}  "
+        + catalog_comment(
+            plan["pip_from"][name],
+            plan["pip_ranges"].get(name) or floors[plan["pip_from"][name]].get(name),
+        )
+        if line in catalog_pins and (name := _requirement_name(line)) in plan["pip_from"]
+        else line
+        for line in plan["pip"]
+    ]
     plan["layout"] = layout(answers)
     plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]
     return plan
+
+
+def _floors(record: Record) -> dict[str, str]:
+    """canonical name → ``>=V``, V the oldest release a record pins for it on any Python: the
+    floor a record's range has unless it declares one (``ranges``)."""
+    oldest: dict[str, Version] = {}
+    sources = [record, *record.get("variants", []), *record.get("options", {}).values()]
+    for source in sources:
+        for entry in source.get("pip", []):
+            line = entry if isinstance(entry, str) else entry["requirement"]
+            try:
+                requirement = Requirement(line)
+                specs = list(requirement.specifier)
+                if len(specs) != 1 or specs[0].operator != "==":
+                    continue
+                version = Version(specs[0].version)
+            except (InvalidRequirement, ValueError):
+                continue
+            name = canonicalize_name(requirement.name)
+            if name not in oldest or version < oldest[name]:
+                oldest[name] = version
+    return {name: f">={version}" for name, version in oldest.items()}
 
 
 def merge_requirements(catalog_lines: list[str], own: list[str]) -> list[str]:
@@ -337,21 +387,6 @@ def _has_version(line: str) -> bool:
     except InvalidRequirement:
         return True
     return bool(requirement.specifier) or bool(requirement.url)
-
-
-def is_pinned(line: str) -> bool:
-    """``name==version`` (extras and markers allowed): a line the offline lock may keep."""
-    try:
-        requirement = Requirement(line)
-    except InvalidRequirement:
-        return False
-    specs = list(requirement.specifier)
-    return (
-        not requirement.url
-        and len(specs) == 1
-        and specs[0].operator == "=="
-        and "*" not in specs[0].version
-    )
 
 
 def layout(answers: Mapping[str, Any]) -> dict[str, str]:

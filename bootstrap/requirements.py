@@ -1,0 +1,153 @@
+"""requirements.in as data: one parser, shared by planning, locking and validation.
+
+A line is a PEP 508 requirement, a local path (``.``, ``-e .``, ``name @ file:///...``), a URL or
+VCS requirement, or an option (``--extra-index-url``). A line a catalog record contributed carries
+the marker comment ``# catalog ID`` (optionally ``# catalog ID RANGE``): its version is the tested
+one, and when the user's own requirements need another, the lock may pick any version in RANGE
+(any version when no range is given). Everything here is pure: no I/O beyond reading the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+Kind = Literal["requirement", "local", "url", "invalid"]
+
+CATALOG_MARK = re.compile(r"#\s*catalog\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+([^#]+?))?\s*$")
+_LOCAL_PREFIXES = (".", "/", "~", "file:")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One requirement of requirements.in and where it stands."""
+
+    text: str  # the requirement without its comment (``-e`` kept)
+    number: int  # 1-based line number in the file
+    kind: Kind
+    name: str | None  # canonical name, when the line names one
+    catalog: str | None = None  # the record that contributed it
+    range: str | None = None  # the versions the record accepts ("" = any), when it is a catalog line
+
+    @property
+    def user(self) -> bool:
+        return self.catalog is None
+
+    def relaxed(self) -> str:
+        """The line as the lock uses it beside user requirements: the record's range, not its pin."""
+        if self.catalog is None or self.kind != "requirement":
+            return self.text
+        requirement = Requirement(self.text)
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        marker = f" ; {requirement.marker}" if requirement.marker else ""
+        return f"{requirement.name}{extras}{self.range or ''}{marker}"
+
+
+@dataclass(frozen=True)
+class RequirementsIn:
+    lines: list[Line]
+    extra_index_urls: list[str]
+
+    def requirements(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "requirement"]
+
+    def local(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "local"]
+
+    def urls(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "url"]
+
+    def by_name(self) -> dict[str, Line]:
+        return {line.name: line for line in self.lines if line.name}
+
+
+def _strip_comment(raw: str) -> tuple[str, str]:
+    """(content, comment) of a requirements line; ``#`` starts a comment at a line start or after
+    whitespace (pip's rule), so URL fragments such as ``#egg=`` stay."""
+    match = re.search(r"(^|\s)#", raw)
+    if not match:
+        return raw.strip(), ""
+    return raw[: match.start()].strip(), raw[match.start() :].strip()
+
+
+def classify(text: str) -> tuple[Kind, str | None]:
+    """(kind, canonical name) of one requirement text."""
+    body = text
+    if body.startswith(("-e ", "--editable ", "--editable=")):
+        body = re.split(r"[\s=]", body, maxsplit=1)[1].strip()
+        if body.startswith(_LOCAL_PREFIXES):
+            return "local", None
+        return "url", None
+    if body.startswith(_LOCAL_PREFIXES):
+        return "local", None
+    if re.match(r"^[a-z][a-z0-9+.-]*://", body, re.IGNORECASE) or body.startswith("git+"):
+        return "url", None
+    try:
+        requirement = Requirement(body)
+    except InvalidRequirement:
+        return "invalid", None
+    name = canonicalize_name(requirement.name)
+    if requirement.url:
+        local = requirement.url.startswith("file:")
+        return ("local" if local else "url"), name
+    return "requirement", name
+
+
+def parse(text: str) -> RequirementsIn:
+    """requirements.in's text as lines and extra index URLs."""
+    lines: list[Line] = []
+    extra: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        content, comment = _strip_comment(raw)
+        if not content:
+            continue
+        if content.startswith("--extra-index-url"):
+            value = content[len("--extra-index-url") :].lstrip(" =").strip()
+            if value:
+                extra.append(value)
+            continue
+        if content.startswith("-") and not content.startswith(("-e", "--editable")):
+            continue  # -c, -r, --index-url ...: options for pip, not requirements
+        kind, name = classify(content)
+        mark = CATALOG_MARK.search(comment)
+        record, accepted = (mark.group(1), (mark.group(2) or "").strip()) if mark else (None, None)
+        if accepted:
+            try:
+                SpecifierSet(accepted)
+            except InvalidSpecifier:
+                accepted = ""
+        lines.append(Line(content, number, kind, name, record, accepted))
+    return RequirementsIn(lines, extra)
+
+
+def name_of(text: str) -> str:
+    """The canonical name of a requirement, or the text itself when it names none."""
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        return text
+
+
+def is_pinned(text: str) -> bool:
+    """``name==version`` (extras and markers allowed): a line an offline lock may keep."""
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return False
+    specs = list(requirement.specifier)
+    return (
+        not requirement.url
+        and len(specs) == 1
+        and specs[0].operator == "=="
+        and "*" not in specs[0].version
+    )
+
+
+def catalog_comment(record: str, accepted: str | None) -> str:
+    """The marker requirements.in carries on a line a catalog record contributed."""
+    return f"# catalog {record}" + (f" {accepted}" if accepted else "")
