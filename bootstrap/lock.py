@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -212,7 +213,15 @@ def bare_python() -> Path:
         cache_dir().mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".bare-", dir=cache_dir()))
         result = subprocess.run(
-            [uv_binary(), "venv", "--quiet", "--no-config", "--python", sys.executable, str(staging)],
+            [
+                uv_binary(),
+                "venv",
+                "--quiet",
+                "--no-config",
+                "--python",
+                sys.executable,
+                str(staging),
+            ],
             capture_output=True,
             text=True,
             env=tool_env(),
@@ -275,9 +284,7 @@ def explain_failure(
         ways.append(f"edit {where} (a version that exists for this Python)")
     sides = []
     if mine:
-        sides.append(
-            "your " + ", ".join(f"{ln.text} ({where}:{ln.number})" for ln in mine)
-        )
+        sides.append("your " + ", ".join(f"{ln.text} ({where}:{ln.number})" for ln in mine))
     if theirs:
         sides.append(
             "the catalog's "
@@ -333,13 +340,11 @@ def lock_with_uv(
         work = Path(tmp)
         source = work / "requirements.in"
         source.write_text(
-            "".join(
-                f"--extra-index-url {url}\n" for url in parsed.extra_index_urls
-            )
+            "".join(f"--extra-index-url {url}\n" for url in parsed.extra_index_urls)
             + "".join(
                 (line.relaxed() if relax else line.text) + "\n"
                 for line in parsed.lines
-                if line.kind in ("requirement", "url")
+                if line.kind == "requirement" or (line.kind == "url" and not _VCS.match(line.text))
             ),
             encoding="utf-8",
         )
@@ -430,6 +435,60 @@ def write_partial(project: Path, python: str) -> None:
     (project / "requirements.txt").write_text(text, encoding="utf-8")
 
 
+PROJECT_STEP = "requirements-project.txt"
+PROJECT_HEADER = """\
+# Installed in the image after requirements.txt, without dependencies (--no-deps): the project
+# itself and the local paths requirements.in names, built in the image, never on the host{vcs}.
+# Written by `bootstrap lock` from requirements.in; edit that file, not this one.
+"""
+VCS_NOTE = """; and
+# requirements from version control, which a hashed lock cannot hold: NOT REPRODUCIBLE, they
+# install whatever the branch or tag points at when the image is built"""
+_VCS = re.compile(r"^(-e\s+)?(\S+\s*@\s*)?(git|hg|svn|bzr)\+", re.IGNORECASE)
+
+
+def write_project_step(folder: Path, root: Path) -> list[str]:
+    """requirements-project.txt beside the lock: local paths (made relative to the project, which
+    the image copies to its working directory) and VCS requirements; removed when there are none.
+    Returns the warnings to show."""
+    parsed = parse_requirements((folder / "requirements.in").read_text(encoding="utf-8"))
+    lines, warnings = [], []
+    for line in parsed.local():
+        text = re.sub(r"^(-e|--editable)[\s=]+", "", line.text)
+        name, at, target = text.rpartition("@") if "file:" in text else ("", "", text)
+        path = target.strip()
+        if path.startswith("file:"):
+            path = urllib.request.url2pathname(urllib.parse.urlparse(path).path)
+        absolute = Path(path).expanduser()
+        absolute = absolute if absolute.is_absolute() else (root / absolute)
+        try:
+            relative = absolute.resolve().relative_to(root)
+        except ValueError:
+            raise UsageError(
+                f"requirements.in:{line.number}: {line.text!r} is outside the project, so the "
+                "image cannot install it: move it into the project or publish it to an index"
+            ) from None
+        where = "./" + relative.as_posix() if relative.parts else "."
+        lines.append(f"{name.strip()} @ file:{where}" if at else where)
+    vcs = [line for line in parsed.urls() if _VCS.match(line.text)]
+    for line in vcs:
+        lines.append(re.sub(r"^(-e|--editable)[\s=]+", "", line.text))
+        warnings.append(
+            f"requirements.in:{line.number}: {line.text} is not reproducible (no hash): "
+            f"installed from {PROJECT_STEP}; publish it to an index and pin it to lock it"
+        )
+    target = folder / PROJECT_STEP
+    if not lines:
+        if target.is_file() and target.read_text(encoding="utf-8").startswith("# Installed in"):
+            target.unlink()
+        return warnings
+    header = PROJECT_HEADER.format(vcs=VCS_NOTE if vcs else "")
+    target.write_text(header + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return warnings
+
+
 def lock_project(
     project: Path,
     python: str,
@@ -443,6 +502,7 @@ def lock_project(
     """Lock ``project`` for CPython ``python`` on Linux, or fall back to its curated pins."""
     from bootstrap.layout import requirements_dir
 
+    root = project.resolve()
     project = requirements_dir(project)  # the root, or .devcontainer/ in an adopted project
     start = time.monotonic()
     url = index_url(index)
@@ -489,6 +549,7 @@ def lock_project(
         machines = " and ".join(MACHINES)
     text = HEADER.format(python=python, machines=machines) + _extra_index_lines(project) + body
     (project / "requirements.txt").write_text(text, encoding="utf-8")
+    write_project_step(project, root)
     return LockResult(True, time.monotonic() - start, "locked")
 
 

@@ -309,7 +309,14 @@ def read_in(project: Path) -> tuple[list[str], list[str]]:
     from bootstrap.requirements import parse
 
     parsed = parse((project / "requirements.in").read_text(encoding="utf-8"))
-    lines = [line.text for line in parsed.lines if line.kind in ("requirement", "url", "invalid")]
+    from bootstrap.lock import _VCS
+
+    lines = [
+        line.text
+        for line in parsed.lines
+        if line.kind in ("requirement", "invalid")
+        or (line.kind == "url" and not _VCS.match(line.text))
+    ]
     return lines, parsed.extra_index_urls
 
 

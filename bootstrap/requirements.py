@@ -32,7 +32,9 @@ class Line:
     kind: Kind
     name: str | None  # canonical name, when the line names one
     catalog: str | None = None  # the record that contributed it
-    range: str | None = None  # the versions the record accepts ("" = any), when it is a catalog line
+    range: str | None = (
+        None  # the versions the record accepts ("" = any), when it is a catalog line
+    )
 
     @property
     def user(self) -> bool:

@@ -28,7 +28,9 @@ from packaging.version import InvalidVersion, Version
 
 from bootstrap.errors import BootstrapError
 
-MAX_SDIST_BYTES = 64 * 1024 * 1024  # pyspark-sized archives belong in a catalog lock_metadata record
+MAX_SDIST_BYTES = (
+    64 * 1024 * 1024
+)  # pyspark-sized archives belong in a catalog lock_metadata record
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SDIST_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip")
 
