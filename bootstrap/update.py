@@ -455,11 +455,16 @@ def _lock_change(
     if lock_path.is_file() and recorded.get("python") == answers["python"]:
         shutil.copyfile(lock_path, work / "requirements.txt")  # keep today's pins where they fit
     print(f"Locking requirements for Python {answers['python']} ...", file=sys.stderr, flush=True)
+    from bootstrap.commands import load_catalog
+    from bootstrap.lock import catalog_metadata
+
     lock = lock_project(
         work,
         answers["python"],
         offline=args.offline,
         index=answers.get("network", {}).get("pip_index_url"),
+        # the organisation's records too, as new, init, add and lock use them
+        metadata=catalog_metadata(load_catalog(args, recorded)),
     )
     if lock.full:
         text = (work / "requirements.txt").read_text(encoding="utf-8")
@@ -472,6 +477,12 @@ def _lock_change(
     current = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
     if text != current:
         result.changes.append(Change(f"{folder}requirements.txt", "locked", text.encode("utf-8")))
+    step = work / "requirements-project.txt"  # the project itself, installed after the lock
+    old_step = project / f"{folder}requirements-project.txt"
+    if step.is_file() and (not old_step.is_file() or old_step.read_bytes() != step.read_bytes()):
+        result.changes.append(
+            Change(f"{folder}requirements-project.txt", "locked", step.read_bytes())
+        )
 
 
 def _show_dry_run(project: Path, result: Result) -> int:

@@ -129,3 +129,24 @@ def test_a_local_project_is_left_out_of_the_lock_and_its_setup_py_never_runs(
     assert locked.returncode == 0, locked.stderr
     assert not marker.exists()
     assert "local-app" not in (project / "requirements.txt").read_text()
+
+
+def test_update_locks_with_the_organisation_catalogs_lock_metadata(tmp_path: Path) -> None:
+    """The organisation's record declares pycrypto's dependencies (here: six, which the real
+    PKG-INFO does not name): update's lock follows the record, as new and lock do."""
+    org = tmp_path / "org.toml"
+    org.write_text(
+        'kind = "stack"\nid = "acme"\nname = "ACME"\nsummary = "ACME tools"\n'
+        'sources = ["ACME"]\n\n'
+        '[[lock_metadata]]\nname = "pycrypto"\nversion = "2.6.1"\n'
+        'requires_dist = ["six"]\nsource = "ACME review of the sdist"\n'
+    )
+    project = made(
+        tmp_path, "orgproj", "--python", "3.11", "--stack", "flask", "--catalog", str(org)
+    )
+    add_lines(project, "pycrypto==2.6.1")
+    updated = run("update", project, "--python", "3.12")
+    assert updated.returncode == 0, updated.stderr
+    text = (project / "requirements.txt").read_text()
+    assert "pycrypto==2.6.1 \\" in text
+    assert re.search(r"six==\S+ \\\n(?:    --hash=\S+(?: \\)?\n)+    # via .*pycrypto", text), text
