@@ -264,9 +264,13 @@ def explain_failure(
     range, and the ways out."""
     unreachable = _UNREACHABLE.search(stderr)
     if unreachable and "No solution found" not in stderr:
-        url = unreachable.group(1) or "an index requirements.in names"
+        urls = re.findall(r"https?://[^\s`'\")]+", stderr)
+        url = next(
+            (i for u in urls for i in parsed.extra_index_urls if u.startswith(i.rstrip("/"))),
+            urls[0] if urls else "requirements.in names",
+        )
         return BootstrapError(
-            f"the package index {url.split('/simple')[0]} is unreachable: "
+            f"the package index {url} is unreachable: "
             f"{_cause(stderr)}: check the network or the index URL, then run bootstrap lock"
         )
     cause = _cause(stderr)
@@ -513,14 +517,19 @@ def lock_project(
             time.monotonic() - start,
             "offline: requirements.txt has the curated pins of requirements.in (not a full lock)",
         )
-    if not reachable(url):
-        write_partial(project, python)
-        return LockResult(
-            False,
-            time.monotonic() - start,
-            f"the package index {url} is unreachable: requirements.txt has the curated pins "
-            "(not a full lock); run `bootstrap lock .` once it is reachable",
-        )
+    extra = parse_requirements(
+        (project / "requirements.in").read_text(encoding="utf-8")
+    ).extra_index_urls
+    for candidate in [url, *extra]:  # the extra indexes too (PyTorch's CPU builds)
+        if not reachable(candidate):
+            write_partial(project, python)
+            write_project_step(project, root)
+            return LockResult(
+                False,
+                time.monotonic() - start,
+                f"the package index {candidate.rstrip('/')} is unreachable: requirements.txt has "
+                "the curated pins (not a full lock); run `bootstrap lock .` once it is reachable",
+            )
     if metadata is None:
         from bootstrap.catalog import load
 
