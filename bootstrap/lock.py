@@ -311,8 +311,9 @@ def _preferences(previous: str, parsed: RequirementsIn) -> str:
 
     kept = pins_of(previous)
     lines = [f"{name}=={version}" for name, version in kept.items()]
+    mine = {line.name for line in parsed.requirements() if line.user}
     for line in parsed.requirements():
-        if line.catalog and line.name not in kept and is_pinned(line.text):
+        if line.catalog and line.name not in kept.keys() | mine and is_pinned(line.text):
             lines.append(line.text.split(";", 1)[0].strip())
     return "".join(f"{line}\n" for line in lines)
 
@@ -334,7 +335,8 @@ def lock_with_uv(
     """
     project = project.resolve()  # uv runs in a scratch folder
     parsed = parse_requirements((project / "requirements.in").read_text(encoding="utf-8"))
-    relax = any(line.user for line in parsed.requirements())
+    relax = parsed.relaxing()
+    wanted = parsed.for_lock()
     previous = project / "requirements.txt"
     before = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""
     keep = _preferences(before, parsed) if relax or before else ""
@@ -346,9 +348,10 @@ def lock_with_uv(
         source.write_text(
             "".join(f"--extra-index-url {url}\n" for url in parsed.extra_index_urls)
             + "".join(
-                (line.relaxed() if relax else line.text) + "\n"
+                (wanted[line.text] if line.kind == "requirement" else line.text) + "\n"
                 for line in parsed.lines
-                if line.kind == "requirement" or (line.kind == "url" and not _VCS.match(line.text))
+                if (line.kind == "requirement" and line.text in wanted)
+                or (line.kind == "url" and not _VCS.match(line.text))
             ),
             encoding="utf-8",
         )

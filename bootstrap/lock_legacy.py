@@ -294,12 +294,17 @@ def hashes_for(name: str, version: str, indexes: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
-def format_lock(pins: Iterable[tuple[str, str, list[str]]]) -> str:
-    """pip-compile's layout: one ``name==version`` per package, its hashes on continuation lines."""
+def format_lock(
+    pins: Iterable[tuple[str, str, list[str]]], origins: Mapping[str, str] | None = None
+) -> str:
+    """pip-compile's layout: one ``name==version`` per package, its hashes on continuation lines,
+    and where requirements.in's own lines come from."""
+    origins = origins or {}
     blocks = []
     for name, version, hashes in sorted(pins, key=lambda p: canonicalize_name(p[0])):
         lines = [f"{name}=={version}"] + [f"    --hash=sha256:{h}" for h in hashes]
-        blocks.append(" \\\n".join(lines) + "\n")
+        why = origins.get(canonicalize_name(name))
+        blocks.append(" \\\n".join(lines) + "\n" + (f"    # {why}\n" if why else ""))
     return "".join(blocks)
 
 
@@ -352,7 +357,10 @@ def lock_legacy(
     upgrade_packages: Sequence[str] = (),
 ) -> str:
     """Resolve requirements.in for CPython ``python`` (2.7) on Linux x86_64; return the lock body."""
+    from bootstrap.requirements import parse
+
     requirements, extra = read_in(project)
+    parsed = parse((project / "requirements.in").read_text(encoding="utf-8"))
     target = Target(python, "x86_64")
     previous = project / "requirements.txt"
     keep: dict[str, str] = {}
@@ -361,6 +369,21 @@ def lock_legacy(
         keep = {
             n: v for n, v in pins_of(previous.read_text(encoding="utf-8")).items() if n not in skip
         }
+    if parsed.relaxing():
+        # beside the user's requirements the catalog's pins become their records' ranges; the
+        # tested pins are tried first (as constraints), then dropped if the user's need others
+        wanted = parsed.for_lock()
+        named = {line.text for line in parsed.requirements()}
+        requirements = [wanted.get(r, r) for r in requirements if r in wanted or r not in named]
+        mine = {line.name for line in parsed.requirements() if line.user}
+        for line in parsed.requirements():
+            if (
+                line.catalog
+                and line.name
+                and line.name not in keep.keys() | mine
+                and "==" in line.text
+            ):
+                keep[line.name] = line.text.split("==", 1)[1].split(";", 1)[0].strip()
     with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
         work = Path(tmp)
         stand_ins = work / "stand-ins"
@@ -407,11 +430,11 @@ def lock_legacy(
                 break
             entry = _sdist_stand_in(result.stderr, python, index, known)
             if entry is None:
-                raise BootstrapError(_explain(result.stderr, python))
+                raise _failure(result.stderr, python, parsed)
             known.add((canonicalize_name(entry["name"]), str(entry["version"])))
             stand_in_wheel(stand_ins, entry)
         else:
-            raise BootstrapError(_explain(result.stderr, python))
+            raise _failure(result.stderr, python, parsed)
         installed = json.loads(report.read_text(encoding="utf-8"))["install"]
     pins = [(item["metadata"]["name"], item["metadata"]["version"]) for item in installed]
     indexes = [index, *extra]
@@ -423,7 +446,11 @@ def lock_legacy(
             f"locking for Python {python}: no file with a sha256 on the index for {', '.join(missing)}: "
             "check the index serves hashes (PEP 503 #sha256= or PEP 691)"
         )
-    return format_lock((n, v, h) for (n, v), h in zip(pins, hashes, strict=True))
+    from bootstrap.lock import origins_of
+    from bootstrap.requirements import parse
+
+    origins = origins_of(parse((project / "requirements.in").read_text(encoding="utf-8")))
+    return format_lock(((n, v, h) for (n, v), h in zip(pins, hashes, strict=True)), origins)
 
 
 def _sdist_stand_in(
@@ -447,6 +474,16 @@ def _sdist_stand_in(
     entry = sdist_metadata(requirement.name, version, index)
     entry.pop("requires_python", None)  # pip checks it against the host; the index already did
     return entry
+
+
+def _failure(stderr: str, python: str, parsed: Any) -> BootstrapError:
+    """A conflict between requirements.in's lines names both sides, as the uv path does; a
+    package with no usable file says so."""
+    from bootstrap.lock import explain_failure
+
+    if "ResolutionImpossible" in stderr or "conflicting dependencies" in stderr:
+        return explain_failure(stderr, parsed, python)
+    return BootstrapError(_explain(stderr, python))
 
 
 def _first_line(text: str) -> str:

@@ -64,6 +64,23 @@ class RequirementsIn:
     def urls(self) -> list[Line]:
         return [line for line in self.lines if line.kind == "url"]
 
+    def relaxing(self) -> bool:
+        """Whether the user brings requirements of their own: then the catalog's lines relax."""
+        return any(line.user for line in self.requirements())
+
+    def for_lock(self) -> dict[str, str]:
+        """requirements.in's requirement lines → the line the resolver gets. Beside the user's
+        requirements a catalog line becomes its record's range, and a package the user names
+        themselves is theirs alone: their line wins over the catalog's."""
+        if not self.relaxing():
+            return {line.text: line.text for line in self.requirements()}
+        mine = {line.name for line in self.requirements() if line.user}
+        return {
+            line.text: line.relaxed()
+            for line in self.requirements()
+            if line.user or line.name not in mine
+        }
+
     def by_name(self) -> dict[str, Line]:
         return {line.name: line for line in self.lines if line.name}
 
