@@ -465,7 +465,7 @@ def _sdist_stand_in(
     if not missing:
         return None
     try:
-        requirement = Requirement(missing.group(1))
+        requirement = Requirement(missing.group(1).split(";", 1)[0])
     except InvalidRequirement:
         return None
     version = newest_sdist(requirement.name, str(requirement.specifier), python, index)
