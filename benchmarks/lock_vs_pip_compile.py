@@ -1,11 +1,15 @@
-"""Time `bootstrap lock` against pip-tools' `pip-compile` on the same requirements.in.
+"""Time `bootstrap lock` against pip-tools' `pip-compile` and raw `uv pip compile` on the same
+requirements.in.
 
-Both resolve every transitive dependency and write sha256 hashes, from scratch each run (the
+All resolve every transitive dependency and write sha256 hashes, from scratch each run (the
 previous output is removed, so neither reuses its pins). "cold" gives each run an empty cache
 directory; "warm" reuses one filled by a first, untimed run. Prints a Markdown table.
 
 pip-compile resolves for the interpreter running it, so the project is made for this machine's
-Python; `bootstrap lock` resolves twice (Linux x86_64 and aarch64) and merges the results.
+Python; `bootstrap lock` resolves twice (Linux x86_64 and aarch64) and merges the results, and
+raw uv is run the same two times (`--python-platform` each architecture), so the "raw uv" column
+is the floor bootstrap's own work (parsing, ranges, merging, provenance) adds to. Target: bootstrap
+lock within 1.2x of raw uv.
 
     python benchmarks/lock_vs_pip_compile.py [--runs 3] [--stacks jupyter,pydata] [--drivers aws,oracle]
 """
@@ -67,7 +71,29 @@ def pip_compile(project: Path, cache: Path) -> list[str]:
     ]
 
 
-TOOLS = {"bootstrap lock": bootstrap_lock, "pip-compile": pip_compile}
+def raw_uv(project: Path, cache: Path) -> list[str]:
+    """uv pip compile for the same targets as bootstrap lock: x86_64, then aarch64."""
+    from bootstrap.index import uv_binary
+    from bootstrap.lock import GLIBC, MACHINES
+
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    runs = []
+    for machine in MACHINES:
+        output = project / ("requirements.txt" if machine == MACHINES[0] else f"{machine}.txt")
+        runs.append(
+            " ".join(
+                [
+                    uv_binary(), "pip", "compile", "--quiet", "--generate-hashes",
+                    "--python-version", python,
+                    "--python-platform", f"{machine}-manylinux_{GLIBC}",
+                    "--output-file", str(output), str(project / "requirements.in"),
+                ]
+            )
+        )  # fmt: skip
+    return ["sh", "-c", " && ".join(runs)]
+
+
+TOOLS = {"bootstrap lock": bootstrap_lock, "pip-compile": pip_compile, "raw uv": raw_uv}
 
 
 def timed(tool: str, project: Path, cache: Path) -> tuple[float, int]:
@@ -109,15 +135,21 @@ def main() -> None:
     drivers = f", drivers {args.drivers}" if args.drivers else ""
     print(f"Python {python}, stacks {args.stacks}{drivers}; {args.runs} runs each; seconds\n")
     print(
-        "| cache | bootstrap lock (median) | pip-compile (median) | pip-compile / bootstrap lock |"
+        "| cache | bootstrap lock (median) | raw uv pip compile (median) | pip-compile (median) "
+        "| bootstrap lock / raw uv | pip-compile / bootstrap lock |"
     )
-    print("| --- | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for cache in ("cold", "warm"):
         ours = statistics.median(rows[("bootstrap lock", cache)])
+        uv = statistics.median(rows[("raw uv", cache)])
         theirs = statistics.median(rows[("pip-compile", cache)])
-        print(f"| {cache} | {ours:.1f} | {theirs:.1f} | {theirs / ours:.1f}× |")
+        print(
+            f"| {cache} | {ours:.1f} | {uv:.1f} | {theirs:.1f} | {ours / uv:.2f}× "
+            f"| {theirs / ours:.1f}× |"
+        )
     print(
-        f"\nPackages pinned: bootstrap lock {pins['bootstrap lock']}, pip-compile {pins['pip-compile']}."
+        f"\nPackages pinned: bootstrap lock {pins['bootstrap lock']}, raw uv {pins['raw uv']} "
+        f"(x86_64), pip-compile {pins['pip-compile']}."
     )
     for (tool, cache), values in sorted(rows.items()):
         print(f"- {tool}, {cache}: " + ", ".join(f"{v:.1f}" for v in values))

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from bootstrap import __version__
+from bootstrap import __version__, report_json
 from bootstrap.errors import BootstrapError, Interrupted, UsageError
 
 
@@ -199,8 +199,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             build_parser().print_help()
             return 0
         if getattr(args, "json", False) and args.command in JSON_COMMANDS:
-            from bootstrap import report_json
-
             return report_json.run(args, _command(JSON_COMMANDS[args.command]))
         return int(_dispatch(args) or 0)
     except KeyboardInterrupt:
@@ -210,8 +208,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error.message}", file=sys.stderr)
         if "--json" in words and args is None:
             # a usage error before any command ran: scripts still get their JSON document
-            from bootstrap import report_json
-
             command = next((w for w in words if w in JSON_COMMANDS), None)
             report_json.emit(report_json.error_document(command, error.message, error.exit_code))
         return error.exit_code

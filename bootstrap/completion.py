@@ -12,6 +12,9 @@ import argparse
 import sys
 from collections.abc import Iterator
 
+from bootstrap.catalog import load
+from bootstrap.cli import build_parser
+
 SHELLS = ("bash", "zsh", "fish")
 PROG = "bootstrap"
 DIRECTORY_METAVARS = {"DIR", "PROJECT_DIR", "OUTPUT_DIR"}
@@ -24,8 +27,6 @@ def completion_command(args: argparse.Namespace) -> int:
 
 
 def script(shell: str) -> str:
-    from bootstrap.cli import build_parser
-
     parser = build_parser()
     _add_catalog_choices(parser)
     if shell == "fish":
@@ -57,8 +58,6 @@ def _actions(parser: argparse.ArgumentParser) -> Iterator[tuple[str | None, argp
 
 def _add_catalog_choices(parser: argparse.ArgumentParser) -> None:
     """Offer the catalog's ids for --python, --stack, --driver and --option."""
-    from bootstrap.catalog import load
-
     catalog = load([])
     ids = {
         "--python": list(reversed(catalog.pythons)),

@@ -23,6 +23,7 @@ from bootstrap.catalog import Catalog
 from bootstrap.detect import propose, scan
 from bootstrap.detect.pypi_names import canonical
 from bootstrap.errors import UsageError
+from bootstrap.index import index_url, reachable
 from bootstrap.inputs import (
     asked_by_flags,
     existing_dir,
@@ -33,7 +34,6 @@ from bootstrap.inputs import (
     with_certs,
 )
 from bootstrap.layout import MOVED_DOCKERFILE, MOVED_REQUIREMENTS, rendered_names, sibling_name
-from bootstrap.lock import index_url, reachable
 from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
 from bootstrap.report_json import init_document

@@ -10,7 +10,6 @@ lock, and nothing touches the network.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,9 +27,16 @@ from typing import Any, TextIO
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from bootstrap.catalog import load
 from bootstrap.errors import BootstrapError, UsageError
+from bootstrap.index import cache_dir, index_url, reachable, tool_env, uv_binary
+from bootstrap.layout import requirements_dir
+from bootstrap.lock_legacy import lock_legacy, pins_of, read_in
+from bootstrap.requirements import RequirementsIn, is_pinned
+from bootstrap.requirements import parse as parse_requirements
+from bootstrap.resolution import VCS, explain_failure, origins_of
+from bootstrap.sdist import sdist_metadata
 
-DEFAULT_INDEX = "https://pypi.org/simple"
 MACHINES = ("x86_64", "aarch64")
 # manylinux_2_28 is the newest wheel tag every catalog base image accepts (bullseye's glibc is 2.31)
 GLIBC = "2_28"
@@ -50,51 +57,6 @@ class LockResult:
     full: bool
     seconds: float
     message: str
-
-
-def uv_binary() -> str:
-    from uv import find_uv_bin
-
-    return find_uv_bin()
-
-
-def index_url(explicit: str | None = None) -> str:
-    """The index to lock against: the flag, then the user's uv/pip settings, then PyPI."""
-    return (
-        explicit
-        or os.environ.get("UV_INDEX_URL")
-        or os.environ.get("UV_DEFAULT_INDEX")
-        or os.environ.get("PIP_INDEX_URL")
-        or DEFAULT_INDEX
-    ).rstrip("/")
-
-
-def reachable(url: str, timeout: float = 5.0) -> bool:
-    """One cheap request to the index, so air-gapped machines fall back at once.
-
-    Any HTTP answer (even 401 or 404) means the index is there; a refused or timed-out connection
-    means it is not. A TLS failure is neither: the user must fix the CA, so it raises.
-    """
-    import ssl
-
-    from bootstrap.lock_legacy import ssl_context
-
-    probe = url.rstrip("/") + "/pip/"
-    try:
-        request = urllib.request.Request(probe, method="HEAD")
-        with urllib.request.urlopen(request, timeout=timeout, context=ssl_context()):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, ssl.SSLCertVerificationError):
-            raise BootstrapError(
-                f"the package index {url} presents a certificate this machine does not trust: "
-                "point SSL_CERT_FILE at your organisation's CA bundle (PEM)"
-            ) from None
-        return False
-    except (OSError, ValueError):
-        return False
 
 
 def catalog_metadata(catalog: Any) -> list[dict[str, Any]]:
@@ -124,57 +86,114 @@ def _uv_config(folder: Path, metadata: Sequence[Mapping[str, Any]]) -> Path:
     return path
 
 
-def _blocks(text: str) -> dict[str, tuple[str, str, list[str]]]:
-    """uv's output as canonical name → (name, version, hashes)."""
-    out: dict[str, tuple[str, str, list[str]]] = {}
+Block = tuple[str, str, list[str], list[str]]  # shown name, version, hashes, "via" names
+
+
+def _blocks(text: str) -> dict[str, Block]:
+    """uv's output as canonical name → (name, version, hashes, the packages that need it)."""
+    out: dict[str, Block] = {}
+    current: str | None = None
     for logical in text.replace("\\\n", " ").splitlines():
+        stripped = logical.strip()
+        if stripped.startswith("#") and current is not None:
+            via = stripped.lstrip("#").strip().removeprefix("via").strip()
+            if via and not via.startswith("-r "):
+                out[current][3].append(via)
+            continue
         logical = logical.split(" #", 1)[0].strip()
         if not logical or logical.startswith(("#", "-")):
+            current = None
             continue
         head, *hashes = re.split(r"\s+--hash=sha256:", logical)
         requirement = Requirement(head.split(";", 1)[0])
         version = str(next(iter(requirement.specifier)).version)
-        out[canonicalize_name(requirement.name)] = (requirement.name, version, sorted(hashes))
+        current = canonicalize_name(requirement.name)
+        out[current] = (requirement.name, version, sorted(hashes), [])
     return out
 
 
-def merge(per_machine: Mapping[str, str]) -> str:
+def merge(per_machine: Mapping[str, str], origins: Mapping[str, str] | None = None) -> str:
     """One lock from per-architecture resolutions; a pin needed on one architecture only, or
-    differing between them, carries a `platform_machine` marker."""
+    differing between them, carries a `platform_machine` marker. Each pin says where it comes
+    from: ``origins`` for requirements.in's own lines, the packages that need it otherwise."""
     parsed = {machine: _blocks(text) for machine, text in per_machine.items()}
     names = sorted({name for blocks in parsed.values() for name in blocks})
+    origins = origins or {}
     out = []
     for name in names:
         variants: dict[tuple[str, str], list[str]] = {}
         hashes: dict[tuple[str, str], list[str]] = {}
+        via: list[str] = []
         for machine, blocks in parsed.items():
             if name in blocks:
-                shown, version, files = blocks[name]
+                shown, version, files, needed_by = blocks[name]
                 variants.setdefault((shown, version), []).append(machine)
                 hashes[(shown, version)] = files
+                via += [n for n in needed_by if n not in via]
+        why = [origins[name]] if name in origins else []
+        if via:
+            why.append("via " + ", ".join(via))
         for (shown, version), machines in variants.items():
             line = f"{shown}=={version}"
             if len(machines) < len(parsed):
                 line += " ; " + " or ".join(f"platform_machine == '{m}'" for m in machines)
             lines = [line] + [f"    --hash=sha256:{h}" for h in hashes[(shown, version)]]
-            out.append(" \\\n".join(lines) + "\n")
+            out.append(" \\\n".join(lines) + "\n" + "".join(f"    # {w}\n" for w in why))
     return "".join(out)
 
 
-def _run_uv(command: list[str], cwd: Path, python: str) -> None:
-    from bootstrap.lock_legacy import tool_env
+_FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==|@)([^`\s]+)`")
 
-    result = subprocess.run(
+
+def bare_python() -> Path:
+    """An interpreter with nothing installed: sdists whose metadata needs a build fail to build
+    with it (no setuptools, no build isolation) instead of running their setup.py on the host."""
+    home = cache_dir() / "bare-python"
+    python = home / "bin" / "python"
+    if not python.exists():
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".bare-", dir=cache_dir()))
+        result = subprocess.run(
+            [
+                uv_binary(),
+                "venv",
+                "--quiet",
+                "--no-config",
+                "--python",
+                sys.executable,
+                str(staging),
+            ],
+            capture_output=True,
+            text=True,
+            env=tool_env(),
+            check=False,
+        )
+        if result.returncode != 0:
+            raise BootstrapError(f"creating the lock's empty interpreter failed: {result.stderr}")
+        try:
+            staging.rename(home)
+        except OSError:  # another lock made it first
+            import shutil
+
+            shutil.rmtree(staging, ignore_errors=True)
+    return python
+
+
+def _run_uv(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, env=tool_env(), check=False
     )
-    if result.returncode != 0:
-        detail = [line.strip() for line in (result.stderr or result.stdout).splitlines()]
-        reasons = [line for line in detail if line and not line.startswith(("×", "╰", "help:"))]
-        reason = " ".join(reasons[:3]) or "unknown error"
-        raise BootstrapError(
-            f"locking requirements.in for Python {python} failed: {reason}: "
-            "fix requirements.in (a version that exists for this Python), then run bootstrap lock"
-        )
+
+
+def _preferences(previous: str, parsed: RequirementsIn) -> str:
+    """The pins uv should keep when it can: the previous lock's, then the catalog's tested ones."""
+    kept = pins_of(previous)
+    lines = [f"{name}=={version}" for name, version in kept.items()]
+    mine = {line.name for line in parsed.requirements() if line.user}
+    for line in parsed.requirements():
+        if line.catalog and line.name not in kept.keys() | mine and is_pinned(line.text):
+            lines.append(line.text.split(";", 1)[0].strip())
+    return "".join(f"{line}\n" for line in lines)
 
 
 def lock_with_uv(
@@ -186,62 +205,93 @@ def lock_with_uv(
     upgrade_packages: Sequence[str] = (),
     metadata: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """Resolve for each of MACHINES with uv; return the merged lock body."""
+    """Resolve for each of MACHINES with uv; return the merged lock body.
+
+    With none of the user's own requirements, the catalog's tested pins are locked as they are.
+    Beside the user's requirements the catalog's lines become their records' ranges, and the
+    tested pins (and the previous lock's) are only preferences: the user's pins always win.
+    """
     project = project.resolve()  # uv runs in a scratch folder
+    parsed = parse_requirements((project / "requirements.in").read_text(encoding="utf-8"))
+    relax = parsed.relaxing()
+    wanted = parsed.for_lock()
     previous = project / "requirements.txt"
-    # uv keeps the pins of the previous lock (or the curated pins) unless asked to upgrade
-    keep = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""
+    before = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""
+    keep = _preferences(before, parsed) if relax or before else ""
+    metadata = list(metadata)
     results: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
         work = Path(tmp)
-        config = _uv_config(work, metadata)
+        source = work / "requirements.in"
+        source.write_text(
+            "".join(f"--extra-index-url {url}\n" for url in parsed.extra_index_urls)
+            + "".join(
+                (wanted[line.text] if line.kind == "requirement" else line.text) + "\n"
+                for line in parsed.lines
+                if (line.kind == "requirement" and line.text in wanted)
+                or (line.kind == "url" and not VCS.match(line.text))
+            ),
+            encoding="utf-8",
+        )
         for machine in MACHINES:
             output = work / f"{machine}.txt"
-            output.write_text(keep, encoding="utf-8")
-            command = [
-                uv_binary(),
-                "pip",
-                "compile",
-                str(project / "requirements.in"),
-                "--config-file",
-                str(config),
-                "--python-version",
-                python,
-                "--python-platform",
-                f"{machine}-manylinux_{GLIBC}",
-                "--generate-hashes",
-                "--no-header",
-                "--no-annotate",
-                "--index-url",
-                index,
-                "--index-strategy",
-                "unsafe-best-match",
-                "--no-python-downloads",
-                "--quiet",
-                "--output-file",
-                str(output),
-            ]
-            if upgrade:
-                command.append("--upgrade")
-            for name in upgrade_packages:
-                command += ["--upgrade-package", name]
-            _run_uv(command, work, python)
+            for _attempt in range(8):
+                config = _uv_config(work, metadata)
+                output.write_text(keep, encoding="utf-8")
+                command = [
+                    uv_binary(),
+                    "pip",
+                    "compile",
+                    str(source),
+                    "--config-file",
+                    str(config),
+                    "--python-version",
+                    python,
+                    "--python-platform",
+                    f"{machine}-manylinux_{GLIBC}",
+                    # metadata that needs a build fails in an empty interpreter: never on the host
+                    "--python",
+                    str(bare_python()),
+                    "--no-build-isolation",
+                    "--generate-hashes",
+                    "--no-header",
+                    "--index-url",
+                    index,
+                    "--index-strategy",
+                    "unsafe-best-match",
+                    "--no-python-downloads",
+                    "--quiet",
+                    "--output-file",
+                    str(output),
+                ]
+                if upgrade:
+                    command.append("--upgrade")
+                for name in upgrade_packages:
+                    command += ["--upgrade-package", name]
+                result = _run_uv(command, work)
+                if result.returncode == 0:
+                    break
+                built = _FAILED_BUILD.search(result.stderr)
+                known = {(canonicalize_name(e["name"]), e["version"]) for e in metadata}
+                if built and (canonicalize_name(built.group(1)), built.group(2)) not in known:
+                    # an sdist without static metadata: read its PKG-INFO as text, then retry
+                    metadata.append(sdist_metadata(built.group(1), built.group(2), index))
+                    continue
+                raise explain_failure(result.stderr, parsed, python)
+            else:
+                raise explain_failure(result.stderr, parsed, python)
             results[machine] = output.read_text(encoding="utf-8")
             keep = results[machine]  # the next architecture prefers the same pins
-    return merge(results)
+    return merge(results, origins_of(parsed))
 
 
 def _extra_index_lines(project: Path) -> str:
-    from bootstrap.lock_legacy import read_in
-
     _requirements, extra = read_in(project)
     return "".join(f"--extra-index-url {url}\n" for url in extra)
 
 
 def write_partial(project: Path, python: str) -> None:
     """requirements.in's pins as requirements.txt, marked as not a full lock."""
-    from bootstrap.lock_legacy import read_in
-
     requirements, _extra = read_in(project)
     unpinned = []
     for line in requirements:
@@ -264,6 +314,59 @@ def write_partial(project: Path, python: str) -> None:
     (project / "requirements.txt").write_text(text, encoding="utf-8")
 
 
+PROJECT_STEP = "requirements-project.txt"
+PROJECT_HEADER = """\
+# Installed in the image after requirements.txt, without dependencies (--no-deps): the project
+# itself and the local paths requirements.in names, built in the image, never on the host{vcs}.
+# Written by `bootstrap lock` from requirements.in; edit that file, not this one.
+"""
+VCS_NOTE = """; and
+# requirements from version control, which a hashed lock cannot hold: NOT REPRODUCIBLE, they
+# install whatever the branch or tag points at when the image is built"""
+
+
+def write_project_step(folder: Path, root: Path) -> list[str]:
+    """requirements-project.txt beside the lock: local paths (made relative to the project, which
+    the image copies to its working directory) and VCS requirements; removed when there are none.
+    Returns the warnings to show."""
+    parsed = parse_requirements((folder / "requirements.in").read_text(encoding="utf-8"))
+    lines, warnings = [], []
+    for line in parsed.local():
+        text = re.sub(r"^(-e|--editable)[\s=]+", "", line.text)
+        name, at, target = text.rpartition("@") if "file:" in text else ("", "", text)
+        path = target.strip()
+        if path.startswith("file:"):
+            path = urllib.request.url2pathname(urllib.parse.urlparse(path).path)
+        absolute = Path(path).expanduser()
+        absolute = absolute if absolute.is_absolute() else (root / absolute)
+        try:
+            relative = absolute.resolve().relative_to(root)
+        except ValueError:
+            raise UsageError(
+                f"requirements.in:{line.number}: {line.text!r} is outside the project, so the "
+                "image cannot install it: move it into the project or publish it to an index"
+            ) from None
+        where = "./" + relative.as_posix() if relative.parts else "."
+        lines.append(f"{name.strip()} @ file:{where}" if at else where)
+    vcs = [line for line in parsed.urls() if VCS.match(line.text)]
+    for line in vcs:
+        lines.append(re.sub(r"^(-e|--editable)[\s=]+", "", line.text))
+        warnings.append(
+            f"requirements.in:{line.number}: {line.text} is not reproducible (no hash): "
+            f"installed from {PROJECT_STEP}; publish it to an index and pin it to lock it"
+        )
+    target = folder / PROJECT_STEP
+    if not lines:
+        if target.is_file() and target.read_text(encoding="utf-8").startswith("# Installed in"):
+            target.unlink()
+        return warnings
+    header = PROJECT_HEADER.format(vcs=VCS_NOTE if vcs else "")
+    target.write_text(header + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return warnings
+
+
 def lock_project(
     project: Path,
     python: str,
@@ -275,8 +378,7 @@ def lock_project(
     metadata: Sequence[Mapping[str, Any]] | None = None,
 ) -> LockResult:
     """Lock ``project`` for CPython ``python`` on Linux, or fall back to its curated pins."""
-    from bootstrap.layout import requirements_dir
-
+    root = project.resolve()
     project = requirements_dir(project)  # the root, or .devcontainer/ in an adopted project
     start = time.monotonic()
     url = index_url(index)
@@ -287,21 +389,22 @@ def lock_project(
             time.monotonic() - start,
             "offline: requirements.txt has the curated pins of requirements.in (not a full lock)",
         )
-    if not reachable(url):
-        write_partial(project, python)
-        return LockResult(
-            False,
-            time.monotonic() - start,
-            f"the package index {url} is unreachable: requirements.txt has the curated pins "
-            "(not a full lock); run `bootstrap lock .` once it is reachable",
-        )
+    extra = parse_requirements(
+        (project / "requirements.in").read_text(encoding="utf-8")
+    ).extra_index_urls
+    for candidate in [url, *extra]:  # the extra indexes too (PyTorch's CPU builds)
+        if not reachable(candidate):
+            write_partial(project, python)
+            write_project_step(project, root)
+            return LockResult(
+                False,
+                time.monotonic() - start,
+                f"the package index {candidate.rstrip('/')} is unreachable: requirements.txt has "
+                "the curated pins (not a full lock); run `bootstrap lock .` once it is reachable",
+            )
     if metadata is None:
-        from bootstrap.catalog import load
-
         metadata = catalog_metadata(load([]))
     if python.startswith("2."):
-        from bootstrap.lock_legacy import lock_legacy
-
         body = lock_legacy(
             project,
             python,
@@ -323,6 +426,7 @@ def lock_project(
         machines = " and ".join(MACHINES)
     text = HEADER.format(python=python, machines=machines) + _extra_index_lines(project) + body
     (project / "requirements.txt").write_text(text, encoding="utf-8")
+    write_project_step(project, root)
     return LockResult(True, time.monotonic() - start, "locked")
 
 

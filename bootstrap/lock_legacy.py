@@ -17,7 +17,6 @@ import base64
 import hashlib
 import html.parser
 import json
-import os
 import re
 import subprocess
 import sys
@@ -43,6 +42,10 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from bootstrap.errors import BootstrapError
+from bootstrap.index import ca_bundle, cache_dir, ssl_context, tool_env, uv_binary
+from bootstrap.requirements import parse
+from bootstrap.resolution import VCS, explain_failure, origins_of
+from bootstrap.sdist import newest_sdist, sdist_metadata
 
 PIP_VERSION = "23.2.1"
 MANYLINUX_FLOOR = 17  # manylinux2014 = manylinux_2_17: the oldest tag modern wheels carry
@@ -110,24 +113,8 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "bootstrap"
-
-
-def ca_bundle() -> str | None:
-    """The CA bundle the user configured for Python tools, if any (a TLS-intercepting proxy's)."""
-    for key in ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        value = os.environ.get(key)
-        if value and Path(value).is_file():
-            return value
-    return None
-
-
 def ensure_pip(index: str, version: str = PIP_VERSION) -> Path:
     """A private copy of pip ``version`` (installed once with uv), whatever pip the host has."""
-    from bootstrap.lock import uv_binary
-
     target = cache_dir() / f"pip-{version}"
     if (target / "pip" / "__init__.py").is_file():
         return target
@@ -160,18 +147,6 @@ def ensure_pip(index: str, version: str = PIP_VERSION) -> Path:
 
         shutil.rmtree(staging, ignore_errors=True)
     return target
-
-
-def tool_env() -> dict[str, str]:
-    """The environment for pip and uv: the user's CA bundle, none of the host's pip config."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["PYTHONNOUSERSITE"] = "1"
-    bundle = ca_bundle()
-    if bundle:
-        env["SSL_CERT_FILE"] = bundle
-    return env
 
 
 def run_pip(
@@ -260,12 +235,6 @@ def index_files(index: str, name: str, timeout: float = 60) -> list[tuple[str, s
     return out
 
 
-def ssl_context() -> Any:
-    import ssl
-
-    return ssl.create_default_context(cafile=ca_bundle())
-
-
 def file_version(filename: str) -> tuple[str, Version] | None:
     """(canonical name, version) of a wheel or sdist file name, or None for anything else."""
     try:
@@ -294,27 +263,31 @@ def hashes_for(name: str, version: str, indexes: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
-def format_lock(pins: Iterable[tuple[str, str, list[str]]]) -> str:
-    """pip-compile's layout: one ``name==version`` per package, its hashes on continuation lines."""
+def format_lock(
+    pins: Iterable[tuple[str, str, list[str]]], origins: Mapping[str, str] | None = None
+) -> str:
+    """pip-compile's layout: one ``name==version`` per package, its hashes on continuation lines,
+    and where requirements.in's own lines come from."""
+    origins = origins or {}
     blocks = []
     for name, version, hashes in sorted(pins, key=lambda p: canonicalize_name(p[0])):
         lines = [f"{name}=={version}"] + [f"    --hash=sha256:{h}" for h in hashes]
-        blocks.append(" \\\n".join(lines) + "\n")
+        why = origins.get(canonicalize_name(name))
+        blocks.append(" \\\n".join(lines) + "\n" + (f"    # {why}\n" if why else ""))
     return "".join(blocks)
 
 
 def read_in(project: Path) -> tuple[list[str], list[str]]:
-    """requirements.in as (requirement lines, extra index URLs)."""
-    requirements, extra = [], []
-    for raw in (project / "requirements.in").read_text(encoding="utf-8").splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("--extra-index-url"):
-            extra.append(line.split(None, 1)[1] if " " in line else line.split("=", 1)[1])
-        elif not line.startswith("-"):
-            requirements.append(line)
-    return requirements, extra
+    """requirements.in as (requirement lines, extra index URLs); local paths are left out: the
+    image installs them after the lock, and the host never builds them."""
+    parsed = parse((project / "requirements.in").read_text(encoding="utf-8"))
+    lines = [
+        line.text
+        for line in parsed.lines
+        if line.kind in ("requirement", "invalid")
+        or (line.kind == "url" and not VCS.match(line.text))
+    ]
+    return lines, parsed.extra_index_urls
 
 
 def pins_of(lock_text: str) -> dict[str, str]:
@@ -350,6 +323,7 @@ def lock_legacy(
 ) -> str:
     """Resolve requirements.in for CPython ``python`` (2.7) on Linux x86_64; return the lock body."""
     requirements, extra = read_in(project)
+    parsed = parse((project / "requirements.in").read_text(encoding="utf-8"))
     target = Target(python, "x86_64")
     previous = project / "requirements.txt"
     keep: dict[str, str] = {}
@@ -358,6 +332,21 @@ def lock_legacy(
         keep = {
             n: v for n, v in pins_of(previous.read_text(encoding="utf-8")).items() if n not in skip
         }
+    if parsed.relaxing():
+        # beside the user's requirements the catalog's pins become their records' ranges; the
+        # tested pins are tried first (as constraints), then dropped if the user's need others
+        wanted = parsed.for_lock()
+        named = {line.text for line in parsed.requirements()}
+        requirements = [wanted.get(r, r) for r in requirements if r in wanted or r not in named]
+        mine = {line.name for line in parsed.requirements() if line.user}
+        for line in parsed.requirements():
+            if (
+                line.catalog
+                and line.name
+                and line.name not in keep.keys() | mine
+                and "==" in line.text
+            ):
+                keep[line.name] = line.text.split("==", 1)[1].split(";", 1)[0].strip()
     with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
         work = Path(tmp)
         stand_ins = work / "stand-ins"
@@ -388,17 +377,27 @@ def lock_legacy(
             "-r",
             str(work / "requirements.in"),
         ]
-        result = None
         if keep:
             (work / "previous.txt").write_text(
                 "".join(f"{n}=={v}\n" for n, v in sorted(keep.items())), encoding="utf-8"
             )
-            result = run_pip([*args, "-c", str(work / "previous.txt")], target, index=index)
-        if result is None or result.returncode != 0:
-            # the previous pins no longer fit requirements.in: resolve afresh
-            result = run_pip(args, target, index=index)
-        if result.returncode != 0:
-            raise BootstrapError(_explain(result.stderr, python))
+        known = {(canonicalize_name(e["name"]), str(e["version"])) for e in metadata}
+        for _attempt in range(8):
+            result = None
+            if keep:
+                result = run_pip([*args, "-c", str(work / "previous.txt")], target, index=index)
+            if result is None or result.returncode != 0:
+                # the previous pins no longer fit requirements.in: resolve afresh
+                result = run_pip(args, target, index=index)
+            if result.returncode == 0:
+                break
+            entry = _sdist_stand_in(result.stderr, python, index, known)
+            if entry is None:
+                raise _failure(result.stderr, python, parsed)
+            known.add((canonicalize_name(entry["name"]), str(entry["version"])))
+            stand_in_wheel(stand_ins, entry)
+        else:
+            raise _failure(result.stderr, python, parsed)
         installed = json.loads(report.read_text(encoding="utf-8"))["install"]
     pins = [(item["metadata"]["name"], item["metadata"]["version"]) for item in installed]
     indexes = [index, *extra]
@@ -410,7 +409,37 @@ def lock_legacy(
             f"locking for Python {python}: no file with a sha256 on the index for {', '.join(missing)}: "
             "check the index serves hashes (PEP 503 #sha256= or PEP 691)"
         )
-    return format_lock((n, v, h) for (n, v), h in zip(pins, hashes, strict=True))
+    origins = origins_of(parse((project / "requirements.in").read_text(encoding="utf-8")))
+    return format_lock(((n, v, h) for (n, v), h in zip(pins, hashes, strict=True)), origins)
+
+
+def _sdist_stand_in(
+    stderr: str, python: str, index: str, known: set[tuple[str, str]]
+) -> dict[str, Any] | None:
+    """For a requirement pip found no wheel for: the newest matching sdist's metadata, read as
+    text from the archive, so a stand-in wheel lets pip resolve through it (no build, no setup.py);
+    None when there is no such sdist."""
+    missing = re.search(r"No matching distribution found for (\S+)", stderr)
+    if not missing:
+        return None
+    try:
+        requirement = Requirement(missing.group(1).split(";", 1)[0])
+    except InvalidRequirement:
+        return None
+    version = newest_sdist(requirement.name, str(requirement.specifier), python, index)
+    if version is None or (canonicalize_name(requirement.name), version) in known:
+        return None
+    entry = sdist_metadata(requirement.name, version, index)
+    entry.pop("requires_python", None)  # pip checks it against the host; the index already did
+    return entry
+
+
+def _failure(stderr: str, python: str, parsed: Any) -> BootstrapError:
+    """A conflict between requirements.in's lines names both sides, as the uv path does; a
+    package with no usable file says so."""
+    if "ResolutionImpossible" in stderr or "conflicting dependencies" in stderr:
+        return explain_failure(stderr, parsed, python)
+    return BootstrapError(_explain(stderr, python))
 
 
 def _first_line(text: str) -> str:

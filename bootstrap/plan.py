@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from bootstrap.catalog import Catalog, Record, uv_pin
 from bootstrap.errors import UsageError
-from bootstrap.requirements import has_version, is_pinned, name_of
+from bootstrap.requirements import catalog_comment, has_version, is_pinned, name_of
 
 
 class Layout(TypedDict):
@@ -77,6 +79,9 @@ class Plan(TypedDict):
     arch: list[str] | None
     user: str
     build_args: list[str]
+    pip_from: dict[str, str]  # package → the record that contributed its line
+    pip_ranges: dict[str, str]  # package → the versions its record accepts beside user pins
+    pip_in: list[str]  # requirements.in's lines, catalog lines marked with their record and range
     installer: str  # "uv" (into a virtual environment) or "pip" (Python 2.7)
     uv: dict[str, Any] | None  # the pinned, hashed uv the builder stage installs
     venv: str | None
@@ -240,6 +245,8 @@ class _Merger:
         self.plan.update(
             artifacts=[],
             pip=[],
+            pip_from={},
+            pip_ranges={},
             ports=[],
             initialize={},
             host_requirements={},
@@ -271,6 +278,9 @@ class _Merger:
             name = name_of(line)
             plan["pip"] = [p for p in plan["pip"] if name_of(p) != name]
             plan["pip"].append(line)
+            plan["pip_from"][name] = component
+        for line in source.get("ranges", []):
+            plan["pip_ranges"][name_of(line)] = str(Requirement(line).specifier)
         for port in source.get("ports", []):
             if all(p["port"] != port["port"] for p in plan["ports"]):
                 plan["ports"].append({"on_auto_forward": None, **port})
@@ -410,6 +420,8 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         user=USER,
         build_args=sorted({a["sha256_arg"] for a in plan["artifacts"] if a.get("sha256_arg")}),
     )
+    if plan["build_apt"]:
+        plan["build_apt"] += [p for p in py.get("build_headers", []) if p not in plan["build_apt"]]
     installer = py.get("installer", "uv")
     if installer == "pip":
         # one stage installs everything: the packages sdists build with stay in the image
@@ -420,10 +432,45 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
     plan["venv"] = "/opt/venv" if installer == "uv" else None
     plan["apt"] = sorted(plan["apt"])
     plan["build_apt"] = sorted(p for p in plan["build_apt"] if p not in plan["apt"])
+    catalog_pins = set(plan["pip"])
     plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
+    # requirements.in marks the catalog's lines, so the lock can relax them beside the user's
+    floors = {rid: _floors(catalog.find(rid) or py) for rid in set(plan["pip_from"].values())}
+    plan["pip_in"] = [
+        f"{line}  "
+        + catalog_comment(
+            plan["pip_from"][name],
+            plan["pip_ranges"].get(name) or floors[plan["pip_from"][name]].get(name),
+        )
+        if line in catalog_pins and (name := name_of(line)) in plan["pip_from"]
+        else line
+        for line in plan["pip"]
+    ]
     plan["layout"] = layout(answers)
     plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]
     return plan
+
+
+def _floors(record: Record) -> dict[str, str]:
+    """canonical name → ``>=V``, V the oldest release a record pins for it on any Python: the
+    floor a record's range has unless it declares one (``ranges``)."""
+    oldest: dict[str, Version] = {}
+    sources = [record, *record.get("variants", []), *record.get("options", {}).values()]
+    for source in sources:
+        for entry in source.get("pip", []):
+            line = entry if isinstance(entry, str) else entry["requirement"]
+            try:
+                requirement = Requirement(line)
+                specs = list(requirement.specifier)
+                if len(specs) != 1 or specs[0].operator != "==":
+                    continue
+                version = Version(specs[0].version)
+            except (InvalidRequirement, ValueError):
+                continue
+            name = canonicalize_name(requirement.name)
+            if name not in oldest or version < oldest[name]:
+                oldest[name] = version
+    return {name: f">={version}" for name, version in oldest.items()}
 
 
 def merge_requirements(catalog_lines: list[str], own: list[str]) -> list[str]:

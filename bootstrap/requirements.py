@@ -1,50 +1,192 @@
-"""Requirement lines and lock files, read one way everywhere (plan, lock, validate).
+"""requirements.in as data: one parser, shared by planning, locking and validation.
 
-Built on ``packaging``: a line is what PEP 508 says it is, and "pinned" means one thing.
+A line is a PEP 508 requirement, a local path (``.``, ``-e .``, ``name @ file:///...``), a URL or
+VCS requirement, or an option (``--extra-index-url``). A line a catalog record contributed carries
+the marker comment ``# catalog ID`` (optionally ``# catalog ID RANGE``): its version is the tested
+one, and when the user's own requirements need another, the lock may pick any version in RANGE
+(any version when no range is given). Everything here is pure: no I/O beyond reading the text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
+
+Kind = Literal["requirement", "local", "url", "invalid"]
+
+CATALOG_MARK = re.compile(r"#\s*catalog\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+([^#]+?))?\s*$")
+_LOCAL_PREFIXES = (".", "/", "~", "file:")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One requirement of requirements.in and where it stands."""
+
+    text: str  # the requirement without its comment (``-e`` kept)
+    number: int  # 1-based line number in the file
+    kind: Kind
+    name: str | None  # canonical name, when the line names one
+    catalog: str | None = None  # the record that contributed it
+    range: str | None = (
+        None  # the versions the record accepts ("" = any), when it is a catalog line
+    )
+
+    @property
+    def user(self) -> bool:
+        return self.catalog is None
+
+    def relaxed(self) -> str:
+        """The line as the lock uses it beside user requirements: the record's range, not its pin."""
+        if self.catalog is None or self.kind != "requirement":
+            return self.text
+        requirement = Requirement(self.text)
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        marker = f" ; {requirement.marker}" if requirement.marker else ""
+        return f"{requirement.name}{extras}{self.range or ''}{marker}"
+
+
+@dataclass(frozen=True)
+class RequirementsIn:
+    lines: list[Line]
+    extra_index_urls: list[str]
+
+    def requirements(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "requirement"]
+
+    def local(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "local"]
+
+    def urls(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "url"]
+
+    def relaxing(self) -> bool:
+        """Whether the user brings requirements of their own: then the catalog's lines relax."""
+        return any(line.user for line in self.requirements())
+
+    def for_lock(self) -> dict[str, str]:
+        """requirements.in's requirement lines → the line the resolver gets. Beside the user's
+        requirements a catalog line becomes its record's range, and a package the user names
+        themselves is theirs alone: their line wins over the catalog's."""
+        if not self.relaxing():
+            return {line.text: line.text for line in self.requirements()}
+        mine = {line.name for line in self.requirements() if line.user}
+        return {
+            line.text: line.relaxed()
+            for line in self.requirements()
+            if line.user or line.name not in mine
+        }
+
+    def by_name(self) -> dict[str, Line]:
+        return {line.name: line for line in self.lines if line.name}
+
+
+def _strip_comment(raw: str) -> tuple[str, str]:
+    """(content, comment) of a requirements line; ``#`` starts a comment at a line start or after
+    whitespace (pip's rule), so URL fragments such as ``#egg=`` stay."""
+    match = re.search(r"(^|\s)#", raw)
+    if not match:
+        return raw.strip(), ""
+    return raw[: match.start()].strip(), raw[match.start() :].strip()
+
+
+def classify(text: str) -> tuple[Kind, str | None]:
+    """(kind, canonical name) of one requirement text."""
+    body = text
+    if body.startswith(("-e ", "--editable ", "--editable=")):
+        body = re.split(r"[\s=]", body, maxsplit=1)[1].strip()
+        if body.startswith(_LOCAL_PREFIXES):
+            return "local", None
+        return "url", None
+    if body.startswith(_LOCAL_PREFIXES):
+        return "local", None
+    if re.match(r"^[a-z][a-z0-9+.-]*://", body, re.IGNORECASE) or body.startswith("git+"):
+        return "url", None
+    try:
+        requirement = Requirement(body)
+    except InvalidRequirement:
+        return "invalid", None
+    name = canonicalize_name(requirement.name)
+    if requirement.url:
+        local = requirement.url.startswith("file:")
+        return ("local" if local else "url"), name
+    return "requirement", name
+
+
+def parse(text: str) -> RequirementsIn:
+    """requirements.in's text as lines and extra index URLs."""
+    lines: list[Line] = []
+    extra: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        content, comment = _strip_comment(raw)
+        if not content:
+            continue
+        if content.startswith("--extra-index-url"):
+            value = content[len("--extra-index-url") :].lstrip(" =").strip()
+            if value:
+                extra.append(value)
+            continue
+        if content.startswith("-") and not content.startswith(("-e", "--editable")):
+            continue  # -c, -r, --index-url ...: options for pip, not requirements
+        kind, name = classify(content)
+        mark = CATALOG_MARK.search(comment)
+        record, accepted = (mark.group(1), (mark.group(2) or "").strip()) if mark else (None, None)
+        if accepted:
+            try:
+                SpecifierSet(accepted)
+            except InvalidSpecifier:
+                accepted = ""
+        lines.append(Line(content, number, kind, name, record, accepted))
+    return RequirementsIn(lines, extra)
+
+
+def name_of(text: str) -> str:
+    """The canonical name of a requirement, or the text itself when it names none."""
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        return text
+
+
+def is_pinned(text: str) -> bool:
+    """``name==version`` (extras and markers allowed): a line an offline lock may keep."""
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return False
+    specs = list(requirement.specifier)
+    return (
+        not requirement.url
+        and len(specs) == 1
+        and specs[0].operator == "=="
+        and "*" not in specs[0].version
+    )
+
+
+def catalog_comment(record: str, accepted: str | None) -> str:
+    """The marker requirements.in carries on a line a catalog record contributed."""
+    return f"# catalog {record}" + (f" {accepted}" if accepted else "")
+
+
+def has_version(text: str) -> bool:
+    """Whether the line says which versions (a specifier or a URL); unparsable lines count."""
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return True
+    return bool(requirement.specifier) or bool(requirement.url)
+
 
 _HASH = re.compile(r"\s+--hash")
 
 
-def parse(line: str) -> Requirement | None:
-    try:
-        return Requirement(line)
-    except InvalidRequirement:
-        return None
-
-
-def name_of(line: str) -> str:
-    """The canonical distribution name of a requirement line (the line itself if unparsable)."""
-    requirement = parse(line)
-    return canonicalize_name(requirement.name) if requirement else line
-
-
-def has_version(line: str) -> bool:
-    """Whether the line says which versions (a specifier or a URL); unparsable lines count."""
-    requirement = parse(line)
-    return requirement is None or bool(requirement.specifier) or bool(requirement.url)
-
-
-def is_pinned(line: str) -> bool:
-    """``name==version`` (extras and markers allowed, no wildcard, no URL): one exact release."""
-    requirement = parse(line)
-    if requirement is None or requirement.url:
-        return False
-    specs = list(requirement.specifier)
-    return len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version
-
-
 def lock_entries(text: str) -> Iterator[tuple[int, str]]:
-    """(line number, requirement) of every package line of a requirements file, hashes dropped.
+    """(line number, requirement) of every package line of a lock, hashes dropped.
 
     Continuation lines are joined, comments and options (``--hash``, ``--extra-index-url``)
     skipped; the number is that of the logical line's first physical line.
@@ -66,24 +208,11 @@ def pins_of(text: str) -> dict[str, str]:
     """canonical name → version of every ``name==version`` line of a lock."""
     pins = {}
     for _number, line in lock_entries(text):
-        requirement = parse(line)
-        if requirement is None:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
             continue
         spec = next(iter(requirement.specifier), None)
         if spec is not None and spec.operator == "==":
             pins[canonicalize_name(requirement.name)] = spec.version
     return pins
-
-
-def read_in(path: Path) -> tuple[list[str], list[str]]:
-    """A requirements.in as (requirement lines, extra index URLs)."""
-    requirements, extra = [], []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("--extra-index-url"):
-            extra.append(line.split(None, 1)[1] if " " in line else line.split("=", 1)[1])
-        elif not line.startswith("-"):
-            requirements.append(line)
-    return requirements, extra

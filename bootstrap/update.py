@@ -36,7 +36,7 @@ from bootstrap.catalog import Catalog
 from bootstrap.errors import BootstrapError, UsageError
 from bootstrap.inputs import existing_dir, flag_answers, load_catalog
 from bootstrap.layout import requirements_dir
-from bootstrap.lock import LockResult
+from bootstrap.lock import PROJECT_STEP, LockResult
 from bootstrap.merge import GIT_SAFE, MARKER, Change, Result, plan_changes
 from bootstrap.plan import make_plan
 from bootstrap.render import render
@@ -256,6 +256,12 @@ class Merged:
         old = current.read_text(encoding="utf-8") if current.is_file() else None
         if text != old:
             self.result.changes.append(Change(name, "locked", text.encode("utf-8")))
+        step = name.replace("requirements.txt", PROJECT_STEP)  # the project itself, after the lock
+        if (rendered / step).is_file():
+            data = (rendered / step).read_bytes()
+            mine = self.project / step
+            if not mine.is_file() or mine.read_bytes() != data:
+                self.result.changes.append(Change(step, "locked", data))
 
 
 def read_python(rendered: Path) -> str | None:

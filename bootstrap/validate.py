@@ -19,7 +19,7 @@ import json5
 from dockerfile_parse import DockerfileParser
 from dockerfile_parse.parser import image_from
 
-from bootstrap import devcontainer_schema
+from bootstrap import devcontainer_schema, host_commands
 from bootstrap.answers import RECORD_PATH, validate
 from bootstrap.catalog import Catalog
 from bootstrap.errors import UsageError
@@ -72,9 +72,8 @@ def check_devcontainer(project: Path, report: Report) -> None:
             f"{DEVCONTAINER}: {_json_path(error.absolute_path)}: {error.message} (rule: {error.validator})"
         )
     if isinstance(data, dict):
-        from bootstrap.host_commands import check, check_mounts
-
-        found = check(data.get("initializeCommand"), project) + check_mounts(data.get("mounts"))
+        found = host_commands.check(data.get("initializeCommand"), project)
+        found += host_commands.check_mounts(data.get("mounts"))
         report.warnings += [f"{DEVCONTAINER}: {warning}" for warning in found]
     if isinstance(data, dict):
         build = data.get("build", {})

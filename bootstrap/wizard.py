@@ -10,9 +10,10 @@ from typing import Any
 import questionary
 from questionary import Choice
 
-from bootstrap.answers import Answers, slugify
+from bootstrap.answers import SCHEMA_PATH, Answers, slugify
 from bootstrap.catalog import Catalog
 from bootstrap.errors import Interrupted, UsageError
+from bootstrap.names import windows_reserved
 from bootstrap.plan import why_not
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
@@ -28,8 +29,6 @@ def _ask(question: Any) -> Any:
 def _check_name(value: str) -> bool | str:
     if not NAME.match(value):
         return "1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a letter"
-    from bootstrap.names import windows_reserved
-
     reserved = windows_reserved(slugify(value))
     if reserved:
         return reserved
@@ -57,8 +56,6 @@ def _text(message: str, default: str, validate: Callable[[str], bool | str] | No
 def _url_check(key: str) -> Callable[[str], bool | str]:
     """The answers schema's own rule for this URL, so the wizard refuses what validation would."""
     import json
-
-    from bootstrap.answers import SCHEMA_PATH
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     pattern = re.compile(schema["properties"]["network"]["properties"][key]["pattern"])

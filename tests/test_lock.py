@@ -23,7 +23,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from bootstrap.lock_legacy import SIMPLE_JSON, Target, file_version, run_pip, ssl_context
+from bootstrap.index import ssl_context
+from bootstrap.lock_legacy import SIMPLE_JSON, Target, file_version, run_pip
 
 PYPI = "https://pypi.org/simple"
 DEAD_INDEX = "http://127.0.0.1:9/simple"  # the discard port: nothing listens, refused at once

@@ -439,7 +439,7 @@ def test_a_tampered_jdbc_jar_fails_the_build_with_its_name(tmp_path: Path) -> No
     """The real pgJDBC record, through a mirror serving Maven Central's jar with one byte changed."""
     from support.standins import ensure_image
 
-    from bootstrap.lock_legacy import ssl_context
+    from bootstrap.index import ssl_context
 
     ensure_image(BASE)
     path = "org/postgresql/postgresql/42.7.14/postgresql-42.7.14.jar"

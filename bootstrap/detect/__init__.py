@@ -283,6 +283,13 @@ def requirements_for(
     options: list[str] = list(answers.get("options", []))
     notes: list[str] = []
     covered = {canonical(d.requirement) for d in facts.requirements}
+    for declared_ in facts.requirements:
+        # a declared requirement an option installs (mysqlclient) turns the option on: it brings
+        # what building that package in the image needs
+        option = _option_for(catalog, {**answers, "options": options}, declared_.requirement)
+        if option is not None and f"{option[0]}:{option[1]}" not in options:
+            options.append(f"{option[0]}:{option[1]}")
+            notes.append(f"{declared_.source}: option {option[0]}:{option[1]} builds it")
     covered |= _pins(catalog, {**answers, "options": options})
     added: list[Added] = []
     names = _load_map()

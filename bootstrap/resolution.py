@@ -1,0 +1,90 @@
+"""What the resolver said, in the user's terms: where each pin comes from, and why a lock failed.
+
+Shared by the uv lock and the Python 2.7 lock, so both name both sides of a conflict alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+from packaging.utils import canonicalize_name
+
+from bootstrap.errors import BootstrapError
+from bootstrap.requirements import RequirementsIn
+
+VCS = re.compile(r"^(-e\s+)?(\S+\s*@\s*)?(git|hg|svn|bzr)\+", re.IGNORECASE)
+_UNREACHABLE = re.compile(
+    r"(?:Failed to fetch|Could not connect|error sending request|dns error|tcp connect error|"
+    r"Connection refused|timed out|Network is unreachable)[^`]*`?(https?://[^`\s]+)?",
+    re.IGNORECASE,
+)
+
+
+def origins_of(parsed: RequirementsIn, where: str = "requirements.in") -> dict[str, str]:
+    """canonical name → where requirements.in's line for it comes from, for the lock's comments."""
+    out = {}
+    for line in parsed.requirements():
+        assert line.name is not None
+        out[line.name] = (
+            f"via {line.catalog} (catalog)" if line.catalog else f"from {where}:{line.number}"
+        )
+    return out
+
+
+def _cause(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines()]
+    wanted = [
+        line.removeprefix("cause:").strip()
+        for line in lines
+        if line and not line.startswith(("×", "╰", "help:", "hint:", "error:", "Error:"))
+    ]
+    text = " ".join(wanted[:4]) or next((ln for ln in lines if ln), "unknown error")
+    return text.removeprefix("error: ").strip()
+
+
+def explain_failure(
+    stderr: str, parsed: RequirementsIn, python: str, where: str = "requirements.in"
+) -> BootstrapError:
+    """The resolver's refusal in the user's terms: which of their lines, which catalog record and
+    range, and the ways out."""
+    unreachable = _UNREACHABLE.search(stderr)
+    if unreachable and "No solution found" not in stderr:
+        urls = re.findall(r"https?://[^\s`'\")]+", stderr)
+        url = next(
+            (i for u in urls for i in parsed.extra_index_urls if u.startswith(i.rstrip("/"))),
+            urls[0] if urls else "requirements.in names",
+        )
+        return BootstrapError(
+            f"the package index {url} is unreachable: "
+            f"{_cause(stderr)}: check the network or the index URL, then run bootstrap lock"
+        )
+    cause = _cause(stderr)
+    words = {canonicalize_name(w) for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", cause)}
+    mine = [ln for ln in parsed.requirements() if ln.user and ln.name in words]
+    theirs = [ln for ln in parsed.requirements() if ln.catalog and ln.name in words]
+    ways = []
+    if theirs:
+        records = sorted({ln.catalog for ln in theirs if ln.catalog})
+        ways.append("choose another Python (--python X.Y)")
+        ways.append("drop " + " or ".join(records) + " (--stack/--driver, or --answers)")
+    for line in mine:
+        ways.append(f"edit {where}:{line.number} ({line.text})")
+    if not ways:
+        ways.append(f"edit {where} (a version that exists for this Python)")
+    sides = []
+    if mine:
+        sides.append("your " + ", ".join(f"{ln.text} ({where}:{ln.number})" for ln in mine))
+    if theirs:
+        sides.append(
+            "the catalog's "
+            + ", ".join(
+                f"{ln.relaxed() if mine else ln.text} (record {ln.catalog}, "
+                f"{('range ' + ln.range) if ln.range else 'any version'})"
+                for ln in theirs
+            )
+        )
+    conflict = (" conflict with ".join(sides) + ": ") if len(sides) == 2 else ""
+    return BootstrapError(
+        f"locking {where} for Python {python} failed: {conflict}{cause}: "
+        f"ways out: {'; '.join(ways)}; then run bootstrap lock"
+    )

@@ -1,0 +1,125 @@
+"""Locks that hold sdists and the project itself build into working images (a real Docker engine).
+
+Python 2 + MySQLdb: `init` adopts the project, the lock holds mysqlclient 1.4.6's sdist with its
+hash, the image builds it with the record's build packages, and `import MySQLdb` works as the
+non-root user. A project naming itself (`-e .`) is installed in the image, never on the host.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from helpers import run, write_tree
+
+pytestmark = [pytest.mark.docker, pytest.mark.network]
+
+DOCKER = "/usr/bin/docker"
+CA_BUNDLE = os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
+
+if shutil.which(DOCKER) is None or os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1":
+    pytest.skip("no Docker engine (run .ci/docker.sh)", allow_module_level=True)
+if subprocess.run([DOCKER, "info"], capture_output=True, check=False).returncode != 0:
+    pytest.skip("no Docker engine (run .ci/docker.sh)", allow_module_level=True)
+
+
+def build(project: Path, dockerfile: str = "Dockerfile") -> str:
+    tag = f"bootstrap-test-{uuid.uuid4().hex[:10]}"
+    result = subprocess.run(
+        [DOCKER, "build", "-q", "-f", str(project / dockerfile), "-t", tag, str(project)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DOCKER_BUILDKIT": "1"},
+        check=False,
+        timeout=1500,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tag
+
+
+def in_image(tag: str, command: str) -> str:
+    result = subprocess.run(
+        [DOCKER, "run", "--rm", tag, "bash", "-c", command],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_python2_mysqldb_project_is_adopted_built_and_imports(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "legacy",
+        {
+            ".python-version": "2.7\n",
+            "requirements.txt": "mysqlclient==1.4.6\n",
+            "app.py": "#!/usr/bin/env python2\nimport MySQLdb\nprint 'MySQLdb', MySQLdb.version_info\n",
+        },
+    )
+    adopted = run("init", project, "--no-input", "--stack", "", "--ca-cert", CA_BUNDLE)
+    assert adopted.returncode == 0, adopted.stderr
+    lock = (project / ".devcontainer" / "requirements.txt").read_text()
+    assert "mysqlclient==1.4.6 \\" in lock and "--hash=sha256:" in lock
+    tag = build(
+        project,
+        ".devcontainer/Dockerfile"
+        if (project / ".devcontainer/Dockerfile").exists()
+        else "Dockerfile",
+    )
+    try:
+        out = in_image(
+            tag,
+            "id -un && python -c 'import MySQLdb; print(MySQLdb.version_info)'"
+            " && python2 app.py && /usr/bin/env python2 --version 2>&1",
+        )
+        user, version, said, python2 = out.splitlines()[:4]
+        assert user == "app"
+        assert version.startswith("(1, 4, 6")
+        assert said.startswith("MySQLdb (1, 4, 6")
+        assert python2.startswith("Python 2.7")
+    finally:
+        subprocess.run([DOCKER, "rmi", "-f", tag], capture_output=True, check=False)
+
+
+def test_the_project_itself_is_installed_in_the_image_and_never_built_on_the_host(
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "setup-py-ran"
+    made = run(
+        "new", "--no-input", "--name", "selfish", "--output-dir", tmp_path, "--python", "3.11",
+        "--stack", "", "--ca-cert", CA_BUNDLE, "--offline",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "selfish"
+    write_tree(
+        project,
+        {
+            "setup.py": (
+                "import os\n"
+                f"open({str(marker)!r} if os.path.isdir({str(tmp_path)!r}) else '/tmp/ran', 'w')"
+                ".write('ran')\n"
+                "from setuptools import setup\n"
+                "setup(name='selfish-app', version='1.0', py_modules=['selfish_app'])\n"
+            ),
+            "selfish_app.py": "GREETING = 'hello from the project'\n",
+        },
+    )
+    path = project / "requirements.in"
+    path.write_text(path.read_text() + "-e .\nsix\n")
+    locked = run("lock", project)
+    assert locked.returncode == 0, locked.stderr
+    assert not marker.exists(), "setup.py ran on the host"
+    assert (project / "requirements-project.txt").read_text().splitlines()[-1] == "."
+    tag = build(project)
+    try:
+        out = in_image(tag, "python -c 'import selfish_app, six; print(selfish_app.GREETING)'")
+        assert out.strip() == "hello from the project"
+    finally:
+        subprocess.run([DOCKER, "rmi", "-f", tag], capture_output=True, check=False)
+    assert not marker.exists()

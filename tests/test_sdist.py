@@ -1,0 +1,70 @@
+"""An sdist's dependencies, read as text from the archive: nothing in it is run."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+
+from bootstrap.sdist import read_metadata, sdist_version
+
+SETUP_PY = "open('/tmp/ran-setup-py', 'w').write('ran')\n"
+
+
+def tar_gz(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_metadata_1_0_takes_dependencies_from_egg_info_requires_txt() -> None:
+    archive = tar_gz(
+        {
+            "oldpkg-1.2/PKG-INFO": "Metadata-Version: 1.0\nName: oldpkg\nVersion: 1.2\n",
+            "oldpkg-1.2/setup.py": SETUP_PY,
+            "oldpkg-1.2/oldpkg.egg-info/requires.txt": (
+                'six>=1.10\n\n[:python_version < "3"]\nfutures\n\n[mysql]\nmysqlclient\n'
+            ),
+            "oldpkg-1.2/vendor/inner/inner.egg-info/requires.txt": "wrong\n",
+        }
+    )
+    meta = read_metadata(archive, "oldpkg-1.2.tar.gz")
+    assert meta["name"] == "oldpkg" and meta["version"] == "1.2"
+    assert meta["requires_dist"] == [
+        "six>=1.10",
+        'futures; python_version < "3"',
+        'mysqlclient; extra == "mysql"',
+    ]
+
+
+def test_metadata_2_1_requires_dist_and_requires_python() -> None:
+    archive = tar_gz(
+        {
+            "newpkg-2.0/PKG-INFO": (
+                "Metadata-Version: 2.1\nName: newpkg\nVersion: 2.0\n"
+                "Requires-Python: >=3.8\nRequires-Dist: requests>=2\n"
+            )
+        }
+    )
+    meta = read_metadata(archive, "newpkg-2.0.tar.gz")
+    assert meta["requires_dist"] == ["requests>=2"]
+    assert meta["requires_python"] == ">=3.8"
+
+
+def test_zip_sdists_are_read_too() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr("z-1.0/PKG-INFO", "Metadata-Version: 1.1\nName: z\nVersion: 1.0\n")
+    assert read_metadata(buffer.getvalue(), "z-1.0.zip")["requires_dist"] == []
+
+
+def test_sdist_version_handles_dashes_and_other_files() -> None:
+    assert str(sdist_version("MySQL-python-1.2.5.zip", "mysql-python")) == "1.2.5"
+    assert str(sdist_version("mysqlclient-1.4.6.tar.gz", "mysqlclient")) == "1.4.6"
+    assert sdist_version("mysqlclient-1.4.6-cp37-cp37m-win_amd64.whl", "mysqlclient") is None
+    assert sdist_version("other-1.0.tar.gz", "mysqlclient") is None
