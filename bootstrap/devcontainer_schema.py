@@ -65,5 +65,26 @@ def validator() -> Any:
 
 
 def errors(data: Any) -> list[Any]:
-    """The schema errors of a parsed devcontainer.json, in document order."""
-    return sorted(validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    """The schema errors of a parsed devcontainer.json, in document order, each as precise as it
+    can be: the official schema is a ``oneOf`` of whole documents (image, Dockerfile, compose), so
+    a wrong value deep inside fails the root; the error that names it is the deepest leaf."""
+    found = list(validator().iter_errors(data))
+    # "unevaluated properties" at the root only echoes a oneOf that failed: not a problem of its own
+    precise = [e for e in found if e.validator != "unevaluatedProperties"] or found
+    unique = {(tuple(map(str, e.absolute_path)), e.message): e for e in map(_deepest, precise)}
+    return sorted(unique.values(), key=lambda e: [str(p) for p in e.absolute_path])
+
+
+def _leaves(error: Any) -> list[Any]:
+    if not error.context:
+        return [error]
+    return [leaf for sub in error.context for leaf in _leaves(sub)]
+
+
+def _deepest(error: Any) -> Any:
+    """The sub-error furthest into the document (a oneOf's alternatives fail at their root)."""
+    leaves = _leaves(error)
+    depth = max(len(leaf.absolute_path) for leaf in leaves)
+    if depth <= len(error.absolute_path):
+        return error
+    return next(leaf for leaf in leaves if len(leaf.absolute_path) == depth)
