@@ -264,7 +264,8 @@ def _with_siblings(
     taken = sorted(n for n in names if (project / n).exists() or (project / n).is_symlink())
     if not taken:
         return answers
-    return validate({**answers, "layout": {**answers["layout"], "siblings": taken}}, catalog)
+    layout = {**answers.get("layout", {}), "siblings": taken}
+    return validate({**answers, "layout": layout}, catalog)
 
 
 def placements_for(rendered: Path, project: Path, answers: Answers) -> list[Placement]:

@@ -320,15 +320,16 @@ def merge_requirements(catalog_lines: list[str], own: list[str]) -> list[str]:
     One line per package: the project's line replaces the catalog's when it carries a version
     of its own, so the user's pins are kept; a bare name defers to the catalog's tested pin.
     """
-    lines = list(catalog_lines)
+    by_name: dict[str, list[str]] = {}
+    for line in catalog_lines:
+        by_name.setdefault(_requirement_name(line), []).append(line)
     for line in own:
         name = _requirement_name(line)
-        current = [i for i, p in enumerate(lines) if _requirement_name(p) == name]
-        if current and not _has_version(line):
+        if name in by_name and not _has_version(line):
             continue
-        lines = [p for p in lines if _requirement_name(p) != name]
-        lines.append(line)
-    return lines
+        by_name.pop(name, None)  # the project's line replaces the catalog's (dicts keep order)
+        by_name[name] = [line]
+    return [line for lines in by_name.values() for line in lines]
 
 
 def _has_version(line: str) -> bool:

@@ -292,3 +292,36 @@ def test_organisation_catalog_driver_is_detected(tmp_path: Path) -> None:
     proposal = propose(scan(tmp_path / "proj"), catalog)
     assert "acmedb" in proposal.answers["drivers"]
     assert proposal.evidence["drivers:acmedb"] == "import acme_db.client, app.py:1"
+
+
+@pytest.mark.parametrize(
+    ("source", "version", "what"),
+    [
+        ("import tomllib\n", "3.11", "import tomllib"),
+        ("from zoneinfo import ZoneInfo\n", "3.9", "import zoneinfo"),
+        ("name = path.removeprefix('src/')\n", "3.9", "str.removeprefix()"),
+        ("merged = defaults | {'debug': True}\n", "3.9", "dict union (|)"),
+    ],
+)
+def test_newer_standard_library_raises_the_floor(source: str, version: str, what: str) -> None:
+    info = scan_source(source)
+    assert [(v, m.what) for v, m in info.floors] == [(version, what)]
+
+
+def test_guarded_imports_are_optional_and_raise_no_floor() -> None:
+    source = (
+        "import sys\n"
+        "try:\n    import tomllib\nexcept ImportError:\n    import tomli as tomllib\n"
+        "if TYPE_CHECKING:\n    from mypy_boto3_s3 import S3Client\n"
+        "def f():\n    try:\n        import ujson as json\n    except Exception:\n        import json\n"
+    )
+    info = scan_source(source)
+    assert info.floors == []
+    assert [n for n, _ in info.imports] == ["sys"]
+    optional = {n for n, _ in info.optional_imports}
+    assert {"tomllib", "tomli", "mypy_boto3_s3", "ujson"} <= optional
+    assert "json" in optional  # the fallback: the standard library, never a requirement anyway
+
+
+def test_bitwise_or_of_numbers_is_no_floor() -> None:
+    assert scan_source("flags = (a | b)\nmask = f(x) | 4\n").floors == []

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bootstrap.detect.source import SourceInfo, Unparsable, decode, scan
+from bootstrap.detect.source import SourceInfo, Unparsable, decode, scan, scan_fast
 
 #: Folders that are never the project's code: tools' caches, virtualenvs, build output.
 SKIP_DIRS = {
@@ -113,7 +113,7 @@ def read_python(project: Path, path: Path, code: Code) -> None:
         code.warnings.append(f"{rel}: cannot be read ({exc.strerror}): skipped")
         return
     try:
-        info = scan(text)
+        info = scan_fast(text)
     except Unparsable:
         code.warnings.append(f"{rel}: does not parse as Python 2 or 3: skipped")
         return
