@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import shutil
 import sys
 import tempfile
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,10 @@ def init_command(args: argparse.Namespace) -> int:
     if certs:
         answers["network"] = {**answers["network"], "ca_certs": sorted(certs)}
     answers["layout"] = layout_for(project)
+    index = answers["network"].get("pip_index_url")
+    answers["requirements"] = _drop_unpublished(
+        answers.get("requirements", []), proposal, args, index
+    )
     if args.dry_run:
         answers = validate(answers, catalog)
         make_plan(answers, catalog)
@@ -73,6 +79,7 @@ def init_command(args: argparse.Namespace) -> int:
         files = _placements_dry(answers, catalog, project, args, certs)
         print(f"\nWould add {len(files)} files to {project} (--dry-run: nothing written):")
         _print_files(files)
+        print(f"Next: bootstrap init {shlex.quote(str(project))}   (the same, written)")
         return 0
     interactive = _interactive(args)
     _report(facts, proposal, answers, catalog)
@@ -96,10 +103,10 @@ def init_command(args: argparse.Namespace) -> int:
             )
             answers["requirements"] = again.answers["requirements"]
             proposal.added[:] = again.added
-    index = answers["network"].get("pip_index_url")
-    answers["requirements"] = _drop_unpublished(
-        answers.get("requirements", []), proposal, args, index
-    )
+            index = answers["network"].get("pip_index_url")
+            answers["requirements"] = _drop_unpublished(
+                answers["requirements"], proposal, args, index
+            )
     answers = validate(answers, catalog)
     make_plan(answers, catalog)  # refuse incompatible answers before any work
     answers = _with_siblings(answers, catalog, project, args, certs)
@@ -156,9 +163,14 @@ def _drop_unpublished(
         return requirements
     url = index_url(index)
     online = not args.offline and reachable(url)
+    published: dict[str, bool] = {}
+    if online:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            names = [item.requirement for item in guessed]
+            published = dict(zip(names, pool.map(lambda n: _published(url, n), names), strict=True))
     dropped = []
     for item in guessed:
-        if online and _published(url, item.requirement):
+        if published.get(item.requirement):
             continue
         dropped.append(item)
         why = "not on the package index" if online else "not checked against the package index"
@@ -389,13 +401,29 @@ def _report(facts: Any, proposal: Any, answers: Answers, catalog: Catalog) -> No
         print(f"  Keeps    {item.requirement}  — {item.source}")
     for added in proposal.added:
         print(f"  Adds     {added.requirement}  — import {added.module}, {added.where}")
+    if not facts.code.files:
+        print(
+            f"  note: no Python source or notebook in {facts.project}: the answers are the "
+            "catalog's defaults (pass --python, --stack or --driver to choose)"
+        )
     for conflict in proposal.conflicts:
         print(f"  conflict: {conflict}")
+    unplaced = [n for n in proposal.notes if _unplaced(n)]
     for note in proposal.notes:
-        print(f"  note: {note}")
+        if not _unplaced(note):
+            print(f"  note: {note}")
+    if unplaced:
+        print(f"Could not place ({len(unplaced)}; add any you need with bootstrap add DIR NAME):")
+        for note in unplaced:
+            print(f"  {note}")
     for warning in facts.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print()
+
+
+def _unplaced(note: str) -> bool:
+    """An import that became no requirement: the list a user checks by hand."""
+    return note.endswith("left out") or ": left out (" in note or "not added (" in note
 
 
 def _print_files(placements: list[Placement]) -> None:
@@ -414,8 +442,6 @@ def _git_root(project: Path) -> Path | None:
 
 
 def _summary(project: Path, outcome: Adopted, proposal: Any) -> None:
-    import shlex
-
     plan = outcome.plan
     parts = ", ".join(plan["stacks"] + plan["drivers"]) or "no stacks or drivers"
     print(f"Added a dev container to {project} (Python {plan['python']}; {parts})")

@@ -120,10 +120,12 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
         if isinstance(requires, str) and _specifier(requires):
             where = f"pyproject.toml:{_line_of(text, 'requires-python')}"
             out.append(Declaration(requires, where, f"requires-python = {requires!r}"))
-        elif isinstance(poetry, str) and _specifier(poetry.lstrip("^~")):
-            spec = ">=" + poetry.lstrip("^~=") if poetry[:1] in "^~" else poetry
+        elif isinstance(poetry, str):
+            from bootstrap.detect.requirements import _poetry_spec
+
+            spec = _poetry_spec(poetry) if poetry.strip()[:1] in "^~" else poetry
             if _specifier(spec):
-                where = f"pyproject.toml:{_line_of(text, 'python')}"
+                where = f"pyproject.toml:{_line_of(text, 'python =')}"
                 out.append(Declaration(spec, where, f"python = {poetry!r}"))
 
     setup = project / "setup.py"
@@ -185,6 +187,19 @@ def _classifiers(items: Iterable[tuple[str, str]]) -> list[Declaration]:
     return [Declaration("", versions[0][1], text, versions=tuple(listed))]
 
 
+def _nearest_newer(declaration: Declaration, candidates: list[str]) -> str | None:
+    """A version list (classifiers, tox) whose newest Python 3 is older than any the catalog has."""
+    if not declaration.versions:
+        return None
+    newest = max(declaration.versions, key=version_key)
+    if not newest.startswith("3."):
+        return None
+    if any(p.startswith("3.") and declaration.allows(p) for p in candidates):
+        return None
+    later = [p for p in candidates if p.startswith("3.") and version_key(p) > version_key(newest)]
+    return min(later, key=version_key) if later else None
+
+
 def choose(
     pythons: list[str],
     default: str,
@@ -200,6 +215,13 @@ def choose(
     applied: list[Declaration] = []
     for declaration in declared:
         allowed = [p for p in candidates if declaration.allows(p)]
+        newer = _nearest_newer(declaration, candidates)
+        if newer is not None:
+            allowed.append(newer)
+            conflicts.append(
+                f"{declaration.source} lists Python up to {declaration.versions[-1]}, which the "
+                f"catalog does not have: {newer}, the nearest newer one, is allowed too"
+            )
         if allowed:
             candidates = allowed
             applied.append(declaration)

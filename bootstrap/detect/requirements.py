@@ -130,7 +130,8 @@ def from_pyproject(project: Path, warnings: list[str]) -> list[Declared]:
     for dep in deps if isinstance(deps, list) else []:
         requirement = normalise(str(dep))
         if requirement:
-            out.append(Declared(requirement, f"pyproject.toml:{_line_of(text, str(dep))}"))
+            name = Requirement(requirement).name
+            out.append(Declared(requirement, f"pyproject.toml:{_line_of_name(text, name)}"))
     poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
     for name, spec in poetry.items() if isinstance(poetry, dict) else []:
         if name.lower() == "python":
@@ -138,20 +139,51 @@ def from_pyproject(project: Path, warnings: list[str]) -> list[Declared]:
         version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
         requirement = normalise(name + _poetry_spec(version))
         if requirement:
-            out.append(Declared(requirement, f"pyproject.toml:{_line_of(text, name)}"))
+            out.append(Declared(requirement, f"pyproject.toml:{_line_of_name(text, name)}"))
     return out
 
 
 def _poetry_spec(version: str) -> str:
-    """Poetry's version: exact and PEP 440 ranges are kept; ^ and ~ ranges become a lower bound."""
+    """Poetry's version as PEP 440: ``^1.21`` is ``>=1.21,<2``, ``~1.2.3`` is ``>=1.2.3,<1.3``.
+
+    Caret allows changes that keep the leftmost non-zero part; tilde, those below the part after the
+    major (the major alone when that is all there is). Exact and PEP 440 ranges are kept.
+    """
     version = version.strip()
     if not version or version == "*":
         return ""
+    if "," in version or "||" in version:
+        parts = [_poetry_spec(p) for p in version.replace("||", ",").split(",")]
+        return ",".join(p for p in parts if p) if "||" not in version else ""
+    if version.startswith("~="):
+        return version
     if version[0] in "^~":
-        return ">=" + version.lstrip("^~=")
+        base = version.lstrip("^~= ")
+        numbers = [int(n) for n in re.findall(r"\d+", base.split("-")[0])[:3]]
+        if not numbers:
+            return ""
+        if version[0] == "^":
+            index = next((i for i, n in enumerate(numbers) if n), len(numbers) - 1)
+        else:
+            index = 0 if len(numbers) == 1 else 1
+        upper = [*numbers[:index], numbers[index] + 1]
+        return f">={base},<{'.'.join(map(str, upper))}"
     if version[0].isdigit():
         return "==" + version
     return version
+
+
+def _line_of_name(text: str, name: str) -> int:
+    """The line declaring ``name`` (a key or a quoted requirement), not one merely containing it."""
+    pattern = re.compile(
+        rf"^[ \t]*(?:[\"']?{re.escape(name)}[\"']?[ \t]*[=\[<>~!;@ ]|[\"']{re.escape(name)}"
+        rf"(?![\w.-]))",
+        re.MULTILINE | re.IGNORECASE,
+    )
+    match = pattern.search(text)
+    if match is None:
+        match = re.search(rf"[\"']{re.escape(name)}(?![\w.-])", text, re.IGNORECASE)
+    return text.count("\n", 0, match.start()) + 1 if match else _line_of(text, name)
 
 
 def setup_py_values(text: str) -> dict[str, Any]:
@@ -248,7 +280,7 @@ def from_pipfile(project: Path, warnings: list[str]) -> list[Declared]:
         version = spec.get("version", "*") if isinstance(spec, dict) else str(spec)
         requirement = normalise(name + ("" if version.strip() == "*" else version))
         if requirement:
-            out.append(Declared(requirement, f"Pipfile:{_line_of(text, name)}"))
+            out.append(Declared(requirement, f"Pipfile:{_line_of_name(text, name)}"))
     return out
 
 

@@ -185,6 +185,8 @@ def scan_fast(text: str) -> SourceInfo:
                 words = part.split()
                 if words and words[0] != "*" and words[0].isidentifier():
                     info.imports.append((f"{module}.{words[0]}", line))
+    if not info.imports:
+        return scan(text)  # nothing learnt from the lines: let the parser judge the whole file
     fstring = _first_f_string(text)
     if fstring >= 0:
         info.floors = [("3.6", Marker(text.count("\n", 0, fstring) + 1, "f-string"))]
