@@ -19,7 +19,7 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "answers.schema.json"
 RECORD_PATH = Path(".devcontainer") / "bootstrap.json"
 KEYS = ("name", "description", "python", "stacks", "drivers", "options", "network")
 #: Keys `bootstrap init` adds: the project's own requirements and where its files went.
-INIT_KEYS = ("requirements", "layout")
+INIT_KEYS = ("requirements", "apt_packages", "layout")
 
 Answers = dict[str, Any]
 
@@ -37,6 +37,7 @@ _FIXES = {
     "artifact_mirror": _URL_FIX,
     "requirements": "use one PEP 508 requirement per item, e.g. requests or requests==2.32.3",
     "layout": "leave it as bootstrap init wrote it",
+    "apt_packages": "use Debian package names, e.g. libpq-dev",
     "github_repo": "pass OWNER/REPO as in https://github.com/OWNER/REPO",
     "options": "use COMPONENT:OPTION, e.g. pytorch:gpu (bootstrap catalog lists them)",
     "network": "use a mapping of pip_index_url, apt_mirror, artifact_mirror and ca_certs",
@@ -172,6 +173,8 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
     }
     if answers.get("requirements"):
         result["requirements"] = _requirements(answers["requirements"], origin)
+    if answers.get("apt_packages"):
+        result["apt_packages"] = sorted(answers["apt_packages"])
     if answers.get("layout"):
         result["layout"] = dict(answers["layout"])
     if answers.get("github_repo"):

@@ -399,6 +399,8 @@ def _report(facts: Any, proposal: Any, answers: Answers, catalog: Catalog) -> No
         print(f"  Options  {', '.join(answers['options'])}")
     for item in proposal.kept:
         print(f"  Keeps    {item.requirement}  — {item.source}")
+    for item in facts.apt:
+        print(f"  Debian   {item.requirement}  — {item.source}")
     for added in proposal.added:
         print(f"  Adds     {added.requirement}  — import {added.module}, {added.where}")
     if not facts.code.files:

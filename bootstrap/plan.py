@@ -307,7 +307,7 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         user=USER,
         build_args=sorted({a["sha256_arg"] for a in plan["artifacts"] if a.get("sha256_arg")}),
     )
-    plan["apt"] = sorted(plan["apt"])
+    plan["apt"] = sorted({*plan["apt"], *answers.get("apt_packages", [])})  # apt.txt's too
     plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
     plan["layout"] = layout(answers)
     plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]

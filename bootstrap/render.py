@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap import __version__
+from bootstrap.answers import INIT_KEYS
 from bootstrap.errors import BootstrapError, UsageError
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
@@ -44,9 +45,7 @@ def variables(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> 
         "drivers": ",".join(answers.get("drivers", [])),
         "options": ",".join(answers.get("options", [])),
         "_network": json.dumps(answers.get("network", {}), sort_keys=True),
-        "_init": json.dumps(
-            {k: answers[k] for k in ("requirements", "layout") if answers.get(k)}, sort_keys=True
-        ),
+        "_init": json.dumps({k: answers[k] for k in INIT_KEYS if answers.get(k)}, sort_keys=True),
         "_catalogs": os.pathsep.join(str(Path(c).resolve()) for c in catalogs or []),
         "_bootstrap_version": __version__,
         "_github_repo": answers.get("github_repo", ""),

@@ -213,3 +213,62 @@ def test_a_notebook_installing_the_project_itself_is_not_a_requirement(tmp_path:
     )
     out = dry_run(project)
     assert "Keeps    wrangler" not in out
+
+
+PIPFILE_LOCK = json.dumps(
+    {
+        "_meta": {"requires": {"python_version": "3.11"}},
+        "default": {"six": {"version": "==1.16.0"}},
+        "develop": {"toolz": {"version": "==0.12.1"}},
+    }
+)
+
+
+def test_repo2docker_precedence_binder_folder_pipfile_lock_and_apt_txt(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "binderized",
+        {
+            "requirements.txt": "flask==3.0.0\n",  # ignored: binder/ takes precedence
+            "runtime.txt": "python-3.9\n",
+            "binder/requirements.txt": "requests==2.31.0\n",  # ignored: a Pipfile is there
+            "binder/Pipfile": '[packages]\nsix = "*"\n[dev-packages]\ntoolz = "*"\n',
+            "binder/Pipfile.lock": PIPFILE_LOCK,
+            "binder/runtime.txt": "python-3.11\n",
+            "binder/apt.txt": "# tools\ngraphviz\nlibpq-dev\n$(rm -rf /)\n",
+            "binder/postBuild": "#!/bin/bash\njupyter labextension list\n",
+            "analysis.py": "import six\nimport toolz\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Python   3.11  — python-3.11, binder/runtime.txt:1" in out
+    assert "Keeps    six==1.16.0  — binder/Pipfile.lock:" in out
+    assert "Keeps    toolz==0.12.1  — binder/Pipfile.lock:" in out
+    assert "flask" not in out.lower() and "requests" not in out
+    assert "Debian   graphviz  — binder/apt.txt:2" in out
+    assert "Debian   libpq-dev  — binder/apt.txt:3" in out
+    assert "binder/apt.txt:4" in out and "not a Debian package name" in out
+    assert "binder/postBuild: repo2docker runs it" in out
+
+    result = run("init", project, "--no-input", "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    answers = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))
+    assert answers["apt_packages"] == ["graphviz", "libpq-dev"]
+    dockerfile = next(p for p in project.rglob("Dockerfile") if "bootstrap" not in p.name)
+    assert "graphviz" in dockerfile.read_text() and "libpq-dev" in dockerfile.read_text()
+
+
+def test_pipfile_dev_packages_are_read_over_requirements_txt(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "pipenv-app",
+        {
+            "Pipfile": '[packages]\nsix = "==1.16.0"\n[dev-packages]\ntoolz = "==0.12.1"\n'
+            '[requires]\npython_version = "3.6"\n',
+            "requirements.txt": "flask==3.0.0\n",
+            "app.py": "import six\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Keeps    six==1.16.0  — Pipfile:2" in out
+    assert "Keeps    toolz==0.12.1  — Pipfile:4" in out
+    assert "flask" not in out.lower()
+    assert "Pipfile:6 says Python 3.6, which the catalog does not have: using 3.8" in out

@@ -19,7 +19,14 @@ from bootstrap.detect import python_version
 from bootstrap.detect.imports import Code, read_code
 from bootstrap.detect.pypi_names import Resolution, canonical, resolve, stdlib
 from bootstrap.detect.python_version import Declaration
-from bootstrap.detect.requirements import Declared, declared, normalise, read_toml
+from bootstrap.detect.requirements import (
+    Declared,
+    apt_packages,
+    config_root,
+    declared,
+    normalise,
+    read_toml,
+)
 from bootstrap.detect.requirements import _text as read_text
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
@@ -36,6 +43,9 @@ class Facts:
     name: str
     description: str
     warnings: list[str] = field(default_factory=list)
+    apt: list[Declared] = field(default_factory=list)  # apt.txt's Debian packages
+    #: repo2docker files bootstrap records but its Dockerfile does not run: name → where
+    unsupported: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -76,8 +86,23 @@ def scan(project: Path) -> Facts:
             seen.add(canonical(requirement))
             requirements.append(Declared(requirement, where))
     declarations = python_version.declarations(project, warnings)
+    apt = apt_packages(project, warnings)
+    root = config_root(project)
+    unsupported = [
+        f"{path.relative_to(project).as_posix()}"
+        for path in (root / "postBuild", root / "start")
+        if path.is_file()
+    ]
     return Facts(
-        project, code, declarations, requirements, name, description, code.warnings + warnings
+        project,
+        code,
+        declarations,
+        requirements,
+        name,
+        description,
+        code.warnings + warnings,
+        apt,
+        unsupported,
     )
 
 
@@ -277,6 +302,13 @@ def propose(
         answers["options"] = extra_options
     notes += more_notes
     answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
+    if facts.apt:
+        answers["apt_packages"] = sorted({d.requirement for d in facts.apt})
+    for name in facts.unsupported:
+        notes.append(
+            f"{name}: repo2docker runs it ({'after the build' if name.endswith('postBuild') else 'around the command'}); "
+            "bootstrap's Dockerfile does not: add its steps to the Dockerfile by hand: left out"
+        )
     return Proposal(answers, evidence, conflicts, added, kept, notes)
 
 

@@ -82,8 +82,13 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
     """What the project's files say, most specific first."""
     out: list[Declaration] = []
 
+    from bootstrap.detect.requirements import config_root
+
+    root = config_root(project)  # repo2docker: binder/ or .binder/ over the root
     for name in (".python-version", "runtime.txt"):
-        path = project / name
+        path = (root if name == "runtime.txt" else project) / name
+        if name == "runtime.txt" and root != project:
+            name = f"{root.name}/{name}"
         if path.is_file():
             text = (_text(path, name, warnings) or "").strip()
             first = text.splitlines()[0] if text else ""
@@ -91,7 +96,7 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
             if version:
                 out.append(Declaration(f"=={version}.*", f"{name}:1", first.strip(), exact=True))
 
-    pipfile = project / "Pipfile"
+    pipfile = root / "Pipfile"
     if pipfile.is_file():
         data, text = read_toml(pipfile, "Pipfile", warnings)
         version = str(data.get("requires", {}).get("python_version", ""))
@@ -101,7 +106,7 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
                 Declaration(f"=={_exact(version)}.*", where, f"python_version = {version}", True)
             )
 
-    env, text, name = read_environment_yml(project, warnings)
+    env, text, name = read_environment_yml(root, warnings)
     for dep in env.get("dependencies", []) or []:
         match = re.match(r"^python\s*(=|==|>=|<=|<|>|~=)?\s*([\d.*]+)?", str(dep))
         if isinstance(dep, str) and match and match.group(2):
