@@ -272,3 +272,11 @@ def test_pipfile_dev_packages_are_read_over_requirements_txt(tmp_path: Path) -> 
     assert "Keeps    toolz==0.12.1  — Pipfile:4" in out
     assert "flask" not in out.lower()
     assert "Pipfile:6 says Python 3.6, which the catalog does not have: using 3.8" in out
+
+
+def test_cx_oracle_brings_instant_client_with_its_build_argument(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "ora", {"db.py": "import cx_Oracle\n"})
+    out = dry_run(project)
+    assert "Options  oracle:instantclient" in out
+    assert "Adds     cx_Oracle  — import cx_Oracle, db.py:1" in out
+    assert "--build-arg ORACLE_INSTANTCLIENT_SHA256=" in out

@@ -300,6 +300,15 @@ def propose(
     kept, added, extra_options, more_notes = requirements_for(facts, catalog, answers)
     if options is None:
         answers["options"] = extra_options
+        thick = _needs_instant_client(facts, catalog, answers)
+        if thick:
+            answers["options"] = sorted({*answers["options"], "oracle:instantclient"})
+            notes.append(
+                f"{thick}: cx_Oracle always needs Oracle's client libraries: option "
+                "oracle:instantclient adds Instant Client (thick mode); Oracle publishes its checksum "
+                "only on its download page, so build with --build-arg "
+                "ORACLE_INSTANTCLIENT_SHA256=<sha256 from oracle.com>, or port to oracledb (thin mode)"
+            )
     notes += more_notes
     answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
     if facts.apt:
@@ -310,6 +319,22 @@ def propose(
             "bootstrap's Dockerfile does not: add its steps to the Dockerfile by hand: left out"
         )
     return Proposal(answers, evidence, conflicts, added, kept, notes)
+
+
+def _needs_instant_client(facts: Facts, catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
+    """Where cx_Oracle is imported or required, when the oracle driver has an Instant Client option."""
+    record = catalog.find("oracle") or {}
+    if "oracle" not in answers["drivers"] or "instantclient" not in record.get("options", {}):
+        return None
+    if answers["python"].startswith("2."):
+        return None  # the Python 2.7 variant implies it already
+    for module, where in sorted(facts.code.imports.items()):
+        if module.split(".")[0] == "cx_Oracle":
+            return where[0]
+    for item in facts.requirements:
+        if canonical(item.requirement) == "cx-oracle":
+            return item.source
+    return None
 
 
 def _pins(catalog: Catalog, answers: Mapping[str, Any]) -> set[str]:

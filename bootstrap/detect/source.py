@@ -180,7 +180,7 @@ def scan_fast(text: str) -> SourceInfo:
         elif not match.group(2).startswith("."):
             module = match.group(2)
             info.imports.append((module, line))
-            names = match.group(3).strip("() \t\n")
+            names = re.sub(r"#[^\n]*", "", match.group(3)).strip("() \t\n")
             for part in names.split(","):
                 words = part.split()
                 if words and words[0] != "*" and words[0].isidentifier():
