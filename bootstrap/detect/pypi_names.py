@@ -100,6 +100,7 @@ def distribution(module: str) -> str:
     return resolve(module).requirement or module.split(".")[0]
 
 
+@cache
 def canonical(requirement: str) -> str:
     """The canonical distribution name of a requirement line (its text when unparsable)."""
     try:

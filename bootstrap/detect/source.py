@@ -8,10 +8,12 @@ same for both languages, and with line patterns where even the tokenizer gives u
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
 import sys
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 #: Statements whose ':' may be followed by another statement on the same line.
@@ -130,7 +132,6 @@ _NEEDS_PARSER = [
         ("exec", r"\n[ \t]*exec\b(?![ \t]*\()"),
         ("<>", r"<>"),
         *((f"{u}{r}{q}", r"\b[uU][rR]['\"]") for u in "uU" for r in "rR" for q in "'\""),
-        ("", r"(?:[=(,\[]|(?<![0-9]):)[ \t]*0[0-7]+\b"),  # an octal literal 0755, not 10:07
         ("", r"[0-9][lL]\b"),  # a long literal 10L
         ("except", r"\n[ \t]*except\b[^\n#]*,"),
         ("raise", r"\n[ \t]*raise\b[^\n#]*,"),
@@ -153,6 +154,9 @@ _TOP_IMPORT = re.compile(
 )
 
 
+_RELATIVE_IMPORT = re.compile(r"^from[ \t]+\.", re.MULTILINE)
+
+
 def scan_fast(text: str) -> SourceInfo:
     """Like :func:`scan`, but without parsing files whose imports are all at the top level.
 
@@ -166,12 +170,16 @@ def scan_fast(text: str) -> SourceInfo:
     for literal, gate in (*_NEEDS_PARSER, *_EXPRESSION_HINTS):
         if literal in text and gate.search(lines):
             return scan(text)
+    if _octal_candidate(text):
+        return scan(text)
     info = SourceInfo()
     strings = _triple_quoted(text)
+    line, counted = 1, 0
     for match in _TOP_IMPORT.finditer(text):
         if any(start < match.start() < end for start, end in strings):
             return scan(text)  # code in a string (a template, an example): the parser can tell
-        line = text.count("\n", 0, match.start()) + 1
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
         if match.group(1):
             for part in match.group(1).split(","):
                 name = part.split()[0] if part.split() else ""
@@ -185,12 +193,29 @@ def scan_fast(text: str) -> SourceInfo:
                 words = part.split()
                 if words and words[0] != "*" and words[0].isidentifier():
                     info.imports.append((f"{module}.{words[0]}", line))
-    if not info.imports:
+    if not info.imports and text.strip() and not _RELATIVE_IMPORT.search(text):
         return scan(text)  # nothing learnt from the lines: let the parser judge the whole file
     fstring = _first_f_string(text)
     if fstring >= 0:
         info.floors = [("3.6", Marker(text.count("\n", 0, fstring) + 1, "f-string"))]
     return info
+
+
+_OCTAL = re.compile(r"0[0-7]+\b")  # a literal prefix: the regex engine skips ahead to each "0"
+
+
+def _octal_candidate(text: str) -> bool:
+    """A Python 2 octal literal (``os.chmod(p, 0755)``), not a time (10:07) or a date (2017-02-06)."""
+    for match in _OCTAL.finditer(text):
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "._-'\"/"):
+            continue
+        before = text[max(0, start - 3) : start].rstrip(" \t")
+        if before.endswith(("=", "(", ",", "[")):
+            return True
+        if before.endswith(":") and not before[:-1].rstrip().endswith(tuple("0123456789")):
+            return True
+    return False
 
 
 def _triple_quoted(text: str) -> list[tuple[int, int]]:
@@ -260,8 +285,8 @@ def _guards_imports(node: ast.Try) -> bool:
 
 def _conditional(node: ast.If) -> bool:
     """``if TYPE_CHECKING:`` or ``if sys.version_info >= ...:``: imports there are not needed at run."""
-    text = ast.unparse(node.test) if len(ast.dump(node.test)) < 400 else ""
-    return "TYPE_CHECKING" in text or "version_info" in text or "PY2" in text or "PY3" in text
+    names = {getattr(n, "id", None) or getattr(n, "attr", None) for n in ast.walk(node.test)}
+    return bool(names & {"TYPE_CHECKING", "version_info", "PY2", "PY3", "PY37", "PY38"})
 
 
 def _tree_facts(tree: ast.Module, text: str, info: SourceInfo) -> None:
@@ -328,8 +353,16 @@ def _tree_facts(tree: ast.Module, text: str, info: SourceInfo) -> None:
     fstring = _first_f_string(text)
     if fstring >= 0:
         note("3.6", text.count("\n", 0, fstring) + 1, "f-string")
-    if any(literal in text and hint.search(text) for literal, hint in _EXPRESSION_HINTS):
-        for node in ast.walk(tree):
+    hinted = sorted(
+        {
+            text.count("\n", 0, match.start()) + 1
+            for literal, hint in _EXPRESSION_HINTS
+            if literal in text
+            for match in hint.finditer(text)
+        }
+    )
+    if hinted:
+        for node in _walk_lines(tree, hinted):
             if isinstance(node, ast.NamedExpr):
                 note("3.8", node.lineno, "the walrus operator :=")
             elif isinstance(node, ast.Lambda) and node.args.posonlyargs:
@@ -345,6 +378,21 @@ def _tree_facts(tree: ast.Module, text: str, info: SourceInfo) -> None:
                 if version and not node.keywords and len(node.args) == 1:
                     note(version, node.lineno, f"str.{node.func.attr}()")
     info.floors = sorted(found.items(), key=lambda item: version_key(item[0]))
+
+
+def _walk_lines(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
+    """ast.walk, pruned to the nodes whose lines hold a hint: the rest of a large file is skipped."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        start = getattr(node, "lineno", None)
+        if start is not None:
+            end = getattr(node, "end_lineno", None) or start
+            index = bisect.bisect_left(lines, start)
+            if index == len(lines) or lines[index] > end:
+                continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _is_dict(node: ast.AST) -> bool:
