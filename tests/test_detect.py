@@ -359,3 +359,43 @@ def test_the_fast_path_reads_what_the_parser_reads(source: str) -> None:
     assert sorted(set(fast.imports)) == sorted(set(full.imports))
     assert [v for v, _ in fast.floors] == [v for v, _ in full.floors]
     assert [m.what for m in fast.python2] == [m.what for m in full.python2]
+
+
+@pytest.mark.parametrize(
+    ("module", "requirement", "how"),
+    [
+        ("fitz", "PyMuPDF", "table"),
+        ("rest_framework.views", "djangorestframework", "table"),
+        ("telegram.ext", "python-telegram-bot", "table"),
+        ("google.cloud.firestore", "google-cloud-firestore", "namespace"),
+        ("google.cloud.pubsub_v1", "google-cloud-pubsub", "namespace"),
+        ("azure.storage.blob.BlobClient", "azure-storage-blob", "namespace"),
+        ("azure.identity", "azure-identity", "namespace"),
+        ("google.cloud", None, "namespace"),
+        ("flask_frozen", "Frozen_Flask", "pipreqs"),
+        ("requests.adapters", "requests", "same name"),
+    ],
+)
+def test_imports_resolve_to_distributions(module: str, requirement: str | None, how: str) -> None:
+    from bootstrap.detect.pypi_names import resolve
+
+    found = resolve(module)
+    assert (found.requirement, found.how) == (requirement, how)
+
+
+@pytest.mark.parametrize(
+    ("poetry", "pep440"),
+    [
+        ("^1.21", ">=1.21,<2"),
+        ("^0.3", ">=0.3,<0.4"),
+        ("~1.2.3", ">=1.2.3,<1.3"),
+        ("~1", ">=1,<2"),
+        ("~=1.4", "~=1.4"),
+        ("1.7.11", "==1.7.11"),
+        ("*", ""),
+    ],
+)
+def test_poetry_versions_become_pep440_ranges(poetry: str, pep440: str) -> None:
+    from bootstrap.detect.requirements import _poetry_spec
+
+    assert _poetry_spec(poetry) == pep440
