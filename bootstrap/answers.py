@@ -39,6 +39,7 @@ _FIXES = {
     "artifact_mirror": _URL_FIX,
     "requirements": "use one PEP 508 requirement per item, e.g. requests or requests==2.32.3",
     "layout": "leave it as bootstrap init wrote it",
+    "apt_packages": "use Debian package names, e.g. libpq-dev",
     "github_repo": "pass OWNER/REPO as in https://github.com/OWNER/REPO",
     "options": "use COMPONENT:OPTION, e.g. pytorch:gpu (bootstrap catalog lists them)",
     "network": "use a mapping of pip_index_url, apt_mirror, artifact_mirror and ca_certs",

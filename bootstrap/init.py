@@ -13,6 +13,7 @@ import os
 import shlex
 import sys
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,10 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
     proposal = propose(facts, catalog, **_decided(layered(filed, flags)))
     answers = with_certs(layered(proposal.answers, filed, flags), certs)
     answers["layout"] = layout_for(project)
+    index = answers["network"].get("pip_index_url")
+    answers["requirements"] = _drop_unpublished(
+        answers.get("requirements", []), proposal, args, index
+    )
     asking = not args.dry_run and interactive(args)
     if asking:
         _report(facts, proposal, answers, catalog)
@@ -86,10 +91,10 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
             )
             answers["requirements"] = again.answers["requirements"]
             proposal.added[:] = again.added
-    index = answers["network"].get("pip_index_url")
-    answers["requirements"] = _drop_unpublished(
-        answers.get("requirements", []), proposal, args, index
-    )
+            index = answers["network"].get("pip_index_url")
+            answers["requirements"] = _drop_unpublished(
+                answers["requirements"], proposal, args, index
+            )
     answers, plan = _planned(validate(answers, catalog), catalog, project)
     placements = _placements(plan)
     if args.dry_run and report is not None:
@@ -100,6 +105,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
     if args.dry_run:
         print(f"Would add {len(placements)} files to {project} (--dry-run: nothing written):")
         _print_files(placements)
+        print(f"Next: bootstrap init {shlex.quote(str(project))}   (the same, written)")
         return 0
     settings = pipeline.Settings(
         catalogs=list(args.catalog),
@@ -111,7 +117,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
     outcome = pipeline.run(
         answers, plan, catalog, Beside(project, plan["layout"]["dockerfile"]), settings
     )
-    _summary(project, outcome, placements, proposal)
+    _summary(project, outcome, _placements(plan, outcome.files), proposal)
     return 0
 
 
@@ -131,10 +137,12 @@ def _planned(answers: Answers, catalog: Catalog, project: Path) -> tuple[Answers
     return answers, {**plan, "layout": layout(answers)}
 
 
-def _placements(plan: Plan) -> list[Placement]:
-    """Every file init adds, with the user's file it stands beside when a name was taken."""
+def _placements(plan: Plan, written: list[str] | None = None) -> list[Placement]:
+    """Every file init adds (or added), with the user's file it stands beside when a name was
+    taken; before writing, the names come from the plan."""
     moved = {sibling_name(n): n for n in plan["layout"]["siblings"]}
-    return [Placement(name, moved.get(name)) for name in rendered_names(plan)]
+    names = rendered_names(plan) if written is None else sorted(written)
+    return [Placement(name, moved.get(name)) for name in names]
 
 
 def _decided(given: Answers) -> dict[str, Any]:
@@ -176,9 +184,14 @@ def _drop_unpublished(
         return requirements
     url = index_url(index)
     online = not args.offline and reachable(url)
+    published: dict[str, bool] = {}
+    if online:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            names = [item.requirement for item in guessed]
+            published = dict(zip(names, pool.map(lambda n: _published(url, n), names), strict=True))
     dropped = []
     for item in guessed:
-        if online and _published(url, item.requirement):
+        if published.get(item.requirement):
             continue
         dropped.append(item)
         why = "not on the package index" if online else "not checked against the package index"
@@ -214,15 +227,33 @@ def _report(facts: Any, proposal: Any, answers: Answers, catalog: Catalog) -> No
         print(f"  Options  {', '.join(answers['options'])}")
     for item in proposal.kept:
         print(f"  Keeps    {item.requirement}  — {item.source}")
+    for item in facts.apt:
+        print(f"  Debian   {item.requirement}  — {item.source}")
     for added in proposal.added:
         print(f"  Adds     {added.requirement}  — import {added.module}, {added.where}")
+    if not facts.code.files:
+        print(
+            f"  note: no Python source or notebook in {facts.project}: the answers are the "
+            "catalog's defaults (pass --python, --stack or --driver to choose)"
+        )
     for conflict in proposal.conflicts:
         print(f"  conflict: {conflict}")
+    unplaced = [n for n in proposal.notes if _unplaced(n)]
     for note in proposal.notes:
-        print(f"  note: {note}")
+        if not _unplaced(note):
+            print(f"  note: {note}")
+    if unplaced:
+        print(f"Could not place ({len(unplaced)}; add any you need with bootstrap add DIR NAME):")
+        for note in unplaced:
+            print(f"  {note}")
     for warning in facts.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print()
+
+
+def _unplaced(note: str) -> bool:
+    """An import that became no requirement: the list a user checks by hand."""
+    return note.endswith("left out") or ": left out (" in note or "not added (" in note
 
 
 def _print_files(placements: list[Placement]) -> None:

@@ -430,7 +430,7 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
     plan["installer"] = installer
     plan["uv"] = uv_pin() if installer == "uv" else None
     plan["venv"] = "/opt/venv" if installer == "uv" else None
-    plan["apt"] = sorted(plan["apt"])
+    plan["apt"] = sorted({*plan["apt"], *answers.get("apt_packages", [])})  # apt.txt's too
     plan["build_apt"] = sorted(p for p in plan["build_apt"] if p not in plan["apt"])
     catalog_pins = set(plan["pip"])
     plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
@@ -479,15 +479,16 @@ def merge_requirements(catalog_lines: list[str], own: list[str]) -> list[str]:
     One line per package: the project's line replaces the catalog's when it carries a version
     of its own, so the user's pins are kept; a bare name defers to the catalog's tested pin.
     """
-    lines = list(catalog_lines)
+    by_name: dict[str, list[str]] = {}
+    for line in catalog_lines:
+        by_name.setdefault(name_of(line), []).append(line)
     for line in own:
         name = name_of(line)
-        current = [i for i, p in enumerate(lines) if name_of(p) == name]
-        if current and not has_version(line):
+        if name in by_name and not has_version(line):
             continue
-        lines = [p for p in lines if name_of(p) != name]
-        lines.append(line)
-    return lines
+        by_name.pop(name, None)  # the project's line replaces the catalog's (dicts keep order)
+        by_name[name] = [line]
+    return [line for lines in by_name.values() for line in lines]
 
 
 def layout(answers: Mapping[str, Any]) -> Layout:

@@ -185,7 +185,6 @@ def test_requirements_files_keep_pins_follow_includes_and_skip_options(tmp_path:
             """,
             "requirements-base.txt": "numpy==1.24.4\npandas\n",
             "pyproject.toml": '[project]\nname = "x"\ndependencies = ["httpx>=0.27"]\n',
-            "Pipfile": '[packages]\nflask = "==2.3.3"\nclick = "*"\n',
             "environment.yml": (
                 "dependencies:\n  - python=3.11\n  - pytorch=2.1\n  - libgcc-ng\n  - pip\n"
                 "  - pip:\n    - rich==13.7.1\n"
@@ -197,9 +196,21 @@ def test_requirements_files_keep_pins_follow_includes_and_skip_options(tmp_path:
     assert found["numpy==1.24.4"] == "requirements-base.txt:1"
     assert found["pandas==1.5.3"] == "requirements.txt:5", "a pinned line wins over a bare name"
     assert "requests<3,>=2" in found
-    assert {"httpx>=0.27", "flask==2.3.3", "click", "rich==13.7.1", "torch==2.1.*"} <= set(found)
+    assert {"httpx>=0.27", "rich==13.7.1", "torch==2.1.*"} <= set(found)
     assert not any(r.startswith(("libgcc", "pip", "python")) for r in found)
     assert any("requirements.txt:8" in w for w in warnings)
+
+
+def test_a_pipfile_replaces_requirements_txt_as_repo2docker_reads_them(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "requirements.txt": "pandas==1.5.3\n",
+            "Pipfile": '[packages]\nflask = "==2.3.3"\nclick = "*"\n[dev-packages]\npytest = "*"\n',
+        },
+    )
+    found = {d.requirement: d.source for d in declared(tmp_path, [])}
+    assert found == {"flask==2.3.3": "Pipfile:2", "click": "Pipfile:3", "pytest": "Pipfile:5"}
 
 
 def test_notebooks_imports_and_pip_lines(tmp_path: Path) -> None:
@@ -292,3 +303,99 @@ def test_organisation_catalog_driver_is_detected(tmp_path: Path) -> None:
     proposal = propose(scan(tmp_path / "proj"), catalog)
     assert "acmedb" in proposal.answers["drivers"]
     assert proposal.evidence["drivers:acmedb"] == "import acme_db.client, app.py:1"
+
+
+@pytest.mark.parametrize(
+    ("source", "version", "what"),
+    [
+        ("import tomllib\n", "3.11", "import tomllib"),
+        ("from zoneinfo import ZoneInfo\n", "3.9", "import zoneinfo"),
+        ("name = path.removeprefix('src/')\n", "3.9", "str.removeprefix()"),
+        ("merged = defaults | {'debug': True}\n", "3.9", "dict union (|)"),
+    ],
+)
+def test_newer_standard_library_raises_the_floor(source: str, version: str, what: str) -> None:
+    info = scan_source(source)
+    assert [(v, m.what) for v, m in info.floors] == [(version, what)]
+
+
+def test_guarded_imports_are_optional_and_raise_no_floor() -> None:
+    source = (
+        "import sys\n"
+        "try:\n    import tomllib\nexcept ImportError:\n    import tomli as tomllib\n"
+        "if TYPE_CHECKING:\n    from mypy_boto3_s3 import S3Client\n"
+        "def f():\n    try:\n        import ujson as json\n    except Exception:\n        import json\n"
+    )
+    info = scan_source(source)
+    assert info.floors == []
+    assert [n for n, _ in info.imports] == ["sys"]
+    optional = {n for n, _ in info.optional_imports}
+    assert {"tomllib", "tomli", "mypy_boto3_s3", "ujson"} <= optional
+    assert "json" in optional  # the fallback: the standard library, never a requirement anyway
+
+
+def test_bitwise_or_of_numbers_is_no_floor() -> None:
+    assert scan_source("flags = (a | b)\nmask = f(x) | 4\n").floors == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os, sys as system\nfrom a.b import (c,\n    d as e,  # note\n    f)\n",
+        "from . import sibling\nfrom .pkg import x\nimport json\n",
+        'TEMPLATE = """\nimport pyspark\n"""\nimport boto3\n',
+        "import requests\ndef f():\n    import optional_thing\n",
+        "import numpy\nprint 'x'\n",
+        "import numpy\nif (n := 3):\n    pass\n",
+        "import numpy\nx = 0755\n",
+        "import numpy\nvalue = text.removeprefix('a')\n",
+        "import numpy\n",
+    ],
+)
+def test_the_fast_path_reads_what_the_parser_reads(source: str) -> None:
+    from bootstrap.detect.source import scan_fast
+
+    fast, full = scan_fast(source), scan_source(source)
+    assert sorted(set(fast.imports)) == sorted(set(full.imports))
+    assert [v for v, _ in fast.floors] == [v for v, _ in full.floors]
+    assert [m.what for m in fast.python2] == [m.what for m in full.python2]
+
+
+@pytest.mark.parametrize(
+    ("module", "requirement", "how"),
+    [
+        ("fitz", "PyMuPDF", "table"),
+        ("rest_framework.views", "djangorestframework", "table"),
+        ("telegram.ext", "python-telegram-bot", "table"),
+        ("google.cloud.firestore", "google-cloud-firestore", "namespace"),
+        ("google.cloud.pubsub_v1", "google-cloud-pubsub", "namespace"),
+        ("azure.storage.blob.BlobClient", "azure-storage-blob", "namespace"),
+        ("azure.identity", "azure-identity", "namespace"),
+        ("google.cloud", None, "namespace"),
+        ("flask_frozen", "Frozen_Flask", "pipreqs"),
+        ("requests.adapters", "requests", "same name"),
+    ],
+)
+def test_imports_resolve_to_distributions(module: str, requirement: str | None, how: str) -> None:
+    from bootstrap.detect.pypi_names import resolve
+
+    found = resolve(module)
+    assert (found.requirement, found.how) == (requirement, how)
+
+
+@pytest.mark.parametrize(
+    ("poetry", "pep440"),
+    [
+        ("^1.21", ">=1.21,<2"),
+        ("^0.3", ">=0.3,<0.4"),
+        ("~1.2.3", ">=1.2.3,<1.3"),
+        ("~1", ">=1,<2"),
+        ("~=1.4", "~=1.4"),
+        ("1.7.11", "==1.7.11"),
+        ("*", ""),
+    ],
+)
+def test_poetry_versions_become_pep440_ranges(poetry: str, pep440: str) -> None:
+    from bootstrap.detect.requirements import _poetry_spec
+
+    assert _poetry_spec(poetry) == pep440

@@ -17,9 +17,16 @@ from typing import Any
 from bootstrap.catalog import Catalog, Record
 from bootstrap.detect import python_version
 from bootstrap.detect.imports import Code, read_code
-from bootstrap.detect.pypi_names import canonical, distribution, stdlib
+from bootstrap.detect.pypi_names import Resolution, canonical, resolve, stdlib
 from bootstrap.detect.python_version import Declaration
-from bootstrap.detect.requirements import Declared, declared, normalise, read_toml
+from bootstrap.detect.requirements import (
+    Declared,
+    apt_packages,
+    config_root,
+    declared,
+    normalise,
+    read_toml,
+)
 from bootstrap.detect.requirements import _text as read_text
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
@@ -36,6 +43,9 @@ class Facts:
     name: str
     description: str
     warnings: list[str] = field(default_factory=list)
+    apt: list[Declared] = field(default_factory=list)  # apt.txt's Debian packages
+    #: repo2docker files bootstrap records but its Dockerfile does not run: name → where
+    unsupported: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,15 +76,33 @@ def scan(project: Path) -> Facts:
     code = read_code(project)
     requirements = declared(project, warnings)
     seen = {canonical(r.requirement) for r in requirements}
+    name, description = _name_and_description(project, warnings)
+    own = {canonical(name)} | {canonical(m) for m in code.own_modules}
     for word, where in code.pip_installs:
         requirement = normalise(word)
+        if requirement and canonical(requirement) in own:
+            continue  # `%pip install awswrangler` in awswrangler's own tutorials: the project itself
         if requirement and canonical(requirement) not in seen:
             seen.add(canonical(requirement))
             requirements.append(Declared(requirement, where))
     declarations = python_version.declarations(project, warnings)
-    name, description = _name_and_description(project, warnings)
+    apt = apt_packages(project, warnings)
+    root = config_root(project)
+    unsupported = [
+        f"{path.relative_to(project).as_posix()}"
+        for path in (root / "postBuild", root / "start")
+        if path.is_file()
+    ]
     return Facts(
-        project, code, declarations, requirements, name, description, code.warnings + warnings
+        project,
+        code,
+        declarations,
+        requirements,
+        name,
+        description,
+        code.warnings + warnings,
+        apt,
+        unsupported,
     )
 
 
@@ -114,11 +142,45 @@ def components(facts: Facts, catalog: Catalog) -> dict[str, tuple[str, str]]:
         for rid, record in catalog.of(kind).items():
             detect = record.get("detect", {})
             hit = _import_hit(facts.code.imports, detect.get("imports", []), own)
+            if hit is None and kind == "driver":  # a stack's packages are often just a server's
+                hit = _requirement_hit(facts.requirements, detect.get("imports", []))
+            if hit is None and kind == "driver":
+                hit = _url_hit(facts.code.urls, rid)
             if hit is None:
                 hit = _file_hit(facts, files, detect.get("files", []))
             if hit is not None:
                 found[rid] = (kind, hit)
     return found
+
+
+#: URL schemes in code or configuration, and the driver each means (JDBC by its subprotocol).
+URL_DRIVERS = {
+    "s3": "aws",
+    "jdbc:postgresql": "postgres",
+    "jdbc:mysql": "mysql",
+    "jdbc:mariadb": "mysql",
+    "jdbc:oracle": "oracle",
+    "jdbc:sqlserver": "mssql",
+}
+
+
+def _url_hit(urls: Mapping[str, str], rid: str) -> str | None:
+    for key, where in sorted(urls.items()):
+        if URL_DRIVERS.get(key) == rid:
+            scheme = "s3:// URL" if key == "s3" else f"{key}: URL"
+            return f"{scheme}, {where}"
+    return None
+
+
+def _requirement_hit(requirements: list[Declared], wanted: list[str]) -> str | None:
+    """A declared requirement that installs one of the imports (psycopg2 pinned, never imported)."""
+    names = {canonical(w): w for w in wanted if "." not in w}
+    names |= {canonical(resolve(w).requirement or w): w for w in wanted if "." not in w}
+    for item in requirements:
+        name = canonical(item.requirement)
+        if name in names or name.removesuffix("-binary") in names:
+            return f"requires {item.requirement.split(';')[0].strip()}, {item.source}"
+    return None
 
 
 def _has_globs(catalog: Catalog) -> bool:
@@ -238,9 +300,41 @@ def propose(
     kept, added, extra_options, more_notes = requirements_for(facts, catalog, answers)
     if options is None:
         answers["options"] = extra_options
+        thick = _needs_instant_client(facts, catalog, answers)
+        if thick:
+            answers["options"] = sorted({*answers["options"], "oracle:instantclient"})
+            notes.append(
+                f"{thick}: cx_Oracle always needs Oracle's client libraries: option "
+                "oracle:instantclient adds Instant Client (thick mode); Oracle publishes its checksum "
+                "only on its download page, so build with --build-arg "
+                "ORACLE_INSTANTCLIENT_SHA256=<sha256 from oracle.com>, or port to oracledb (thin mode)"
+            )
     notes += more_notes
     answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
+    if facts.apt:
+        answers["apt_packages"] = sorted({d.requirement for d in facts.apt})
+    for name in facts.unsupported:
+        notes.append(
+            f"{name}: repo2docker runs it ({'after the build' if name.endswith('postBuild') else 'around the command'}); "
+            "bootstrap's Dockerfile does not: add its steps to the Dockerfile by hand: left out"
+        )
     return Proposal(answers, evidence, conflicts, added, kept, notes)
+
+
+def _needs_instant_client(facts: Facts, catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
+    """Where cx_Oracle is imported or required, when the oracle driver has an Instant Client option."""
+    record = catalog.find("oracle") or {}
+    if "oracle" not in answers["drivers"] or "instantclient" not in record.get("options", {}):
+        return None
+    if answers["python"].startswith("2."):
+        return None  # the Python 2.7 variant implies it already
+    for module, where in sorted(facts.code.imports.items()):
+        if module.split(".")[0] == "cx_Oracle":
+            return where[0]
+    for item in facts.requirements:
+        if canonical(item.requirement) == "cx-oracle":
+            return item.source
+    return None
 
 
 def _pins(catalog: Catalog, answers: Mapping[str, Any]) -> set[str]:
@@ -274,7 +368,9 @@ def requirements_for(
     """The project's declared requirements, plus one for each import nothing provides yet.
 
     Skips the target Python's standard library and the project's own modules; an import that an
-    option of a chosen component provides turns that option on instead.
+    option of a chosen component provides turns that option on instead. Every import left out for
+    another reason (optional, a namespace alone, not a distribution name) becomes a note with its
+    file and line.
     """
     python = answers["python"]
     std = stdlib(python)
@@ -292,13 +388,11 @@ def requirements_for(
             notes.append(f"{declared_.source}: option {option[0]}:{option[1]} builds it")
     covered |= _pins(catalog, {**answers, "options": options})
     added: list[Added] = []
-    names = _load_map()
+    wanted: dict[str, tuple[str, str, Resolution]] = {}  # requirement → (module, where, how)
     for module in sorted(facts.code.imports, key=lambda m: (m.split(".")[0], m)):
         top = module.split(".")[0]
-        if top in std or top in own or top == "__future__" or not top.isidentifier():
+        if _not_a_requirement(top, std, own):
             continue
-        if "." in module and not any(module == k or module.startswith(k + ".") for k in names):
-            continue  # a submodule: its package (the plain import) decides
         where = facts.code.imports[module][0]
         if not python.startswith("2.") and top in py2_std and "." not in module:
             notes.append(
@@ -306,24 +400,79 @@ def requirements_for(
                 "does not have: port it (six.moves, or its Python 3 name)"
             )
             continue
-        dist = distribution(module)
-        if canonical(dist) in covered:
+        found = resolve(module)
+        if found.requirement is None:
+            continue  # `from google.cloud import storage`: google.cloud.storage decides
+        if found.requirement in wanted:
             continue
-        option = _option_for(catalog, {**answers, "options": options}, dist)
+        if found.how == "same name" and "." in module and top in wanted:
+            continue  # a submodule: its package decided
+        wanted[found.requirement] = (module, where, found)
+    for requirement, (module, where, found) in wanted.items():
+        if normalise(requirement) is None:
+            notes.append(f"{where}: imports {module}: no distribution is known for it: left out")
+            continue
+        if canonical(requirement) in covered or (not found.known and _provided_by(module, covered)):
+            continue
+        option = _option_for(catalog, {**answers, "options": options}, requirement)
         if option is not None:
             oid = f"{option[0]}:{option[1]}"
             if oid not in options:
                 options.append(oid)
-                notes.append(f"{where}: imports {module}: option {oid} installs {dist}")
+                notes.append(f"{where}: imports {module}: option {oid} installs {requirement}")
             covered |= _pins(catalog, {**answers, "options": options})
             continue
-        covered.add(canonical(dist))
-        mapped = any(module == k or module.startswith(k + ".") for k in names)
-        added.append(Added(dist, module, where, mapped))
+        covered.add(canonical(requirement))
+        added.append(Added(requirement, module, where, found.known))
+    notes += _optional_notes(facts, std, own, covered)
     return list(facts.requirements), added, options, notes
 
 
-def _load_map() -> dict[str, str]:
-    from bootstrap.detect.pypi_names import _load
+def _provided_by(module: str, covered: set[str]) -> bool:
+    """A guessed import that a declared distribution's name spells out (phonenumber_field is
+    django-phonenumber-field, hurry.filesize is hurry.filesize): the project already installs it."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        name = canonical(".".join(parts[:end]).replace("_", "-"))
+        flat = name.replace("-", "")
+        for have in covered:
+            if have == name or have.endswith("-" + name) or have.startswith(name + "-"):
+                return True
+            if have.replace("-", "") == flat:
+                return True
+    return False
 
-    return _load("pypi_names.json")["imports"]
+
+def _not_a_requirement(top: str, std: frozenset[str], own: set[str]) -> bool:
+    from bootstrap.detect.imports import is_generated
+
+    return (
+        top in std
+        or top in own
+        or top == "__future__"
+        or not top.isidentifier()
+        or is_generated(top)
+    )
+
+
+def _optional_notes(
+    facts: Facts, std: frozenset[str], own: set[str], covered: set[str]
+) -> list[str]:
+    """Optional imports (try/except ImportError, TYPE_CHECKING) nothing installs: one note each."""
+    notes: list[str] = []
+    seen: set[str] = set()
+    required = {m.split(".")[0] for m in facts.code.imports}
+    for module in sorted(facts.code.optional, key=lambda m: (m.split(".")[0], m)):
+        top = module.split(".")[0]
+        if top in seen or top in required or _not_a_requirement(top, std, own):
+            continue
+        found = resolve(module)
+        if found.requirement is None or canonical(found.requirement) in covered:
+            continue
+        seen.add(top)
+        where = facts.code.optional[module][0]
+        notes.append(
+            f"{where}: imports {module} only where the code runs without it (try/except ImportError, "
+            f"TYPE_CHECKING or a version test): not added (bootstrap add . {found.requirement})"
+        )
+    return notes

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bootstrap.detect.source import SourceInfo, Unparsable, decode, scan
+from bootstrap.detect.source import SourceInfo, Unparsable, decode, scan, scan_fast
 
 #: Folders that are never the project's code: tools' caches, virtualenvs, build output.
 SKIP_DIRS = {
@@ -21,9 +22,6 @@ SKIP_DIRS = {
     "site-packages",
     "build",
     "dist",
-    "venv",
-    "env",
-    "ENV",
     "htmlcov",
 }
 MAX_BYTES = 2_000_000
@@ -35,11 +33,15 @@ class Code:
     """Everything the code says, each fact with where it was seen."""
 
     imports: dict[str, list[str]] = field(default_factory=dict)  # dotted name → ["file:line"]
+    #: imports under try/except ImportError, TYPE_CHECKING or a version test: the code runs without
+    optional: dict[str, list[str]] = field(default_factory=dict)
     python2: list[tuple[str, str]] = field(default_factory=list)  # (what, where)
     floors: list[tuple[str, str, str]] = field(default_factory=list)  # (version, what, where)
     notebooks: list[str] = field(default_factory=list)
     pip_installs: list[tuple[str, str]] = field(default_factory=list)  # (requirement, where)
     own_modules: set[str] = field(default_factory=set)
+    #: URLs that point to a driver: "s3" or "jdbc:<subprotocol>" → first "file:line"
+    urls: dict[str, str] = field(default_factory=dict)
     files: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -48,8 +50,27 @@ def is_virtualenv(path: Path) -> bool:
     return (path / "pyvenv.cfg").is_file() or (path / "bin" / "activate").is_file()
 
 
-def walk(project: Path) -> list[Path]:
-    """Source files and notebooks, hidden folders, virtualenvs and build output left out."""
+def _not_regular(path: Path) -> str | None:
+    """Why a source file is not read: a symlink (it may point anywhere) or a special file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device)"
+    return None
+
+
+def walk(
+    project: Path, extensions: set[str] | None = None, warnings: list[str] | None = None
+) -> list[Path]:
+    """Source files and notebooks, hidden folders, virtualenvs and build output left out.
+
+    ``extensions`` collects the names of importable modules that are not .py files.
+    """
+    extensions = extensions if extensions is not None else set()
     found: list[Path] = []
     for root, dirs, files in os.walk(project):
         here = Path(root)
@@ -62,8 +83,18 @@ def walk(project: Path) -> list[Path]:
             and not is_virtualenv(here / d)
         )
         for name in sorted(files):
+            if name.endswith(MODULE_SUFFIXES):
+                extensions.add(name.split(".")[0])
             if name.endswith((".py", ".ipynb")):
-                found.append(here / name)
+                path = here / name
+                problem = _not_regular(path)
+                if problem:
+                    if warnings is not None:
+                        warnings.append(
+                            f"{path.relative_to(project).as_posix()}: {problem}: skipped"
+                        )
+                    continue
+                found.append(path)
                 if len(found) >= MAX_FILES:
                     return found
     return found
@@ -87,6 +118,16 @@ def own_modules(project: Path, files: list[Path]) -> set[str]:
     return names
 
 
+#: Files that are importable modules of the project though not .py: extensions, stubs, Cython.
+MODULE_SUFFIXES = (".pyx", ".pyi", ".pyd", ".so")
+_WRITEFILE = re.compile(r"^\s*%%(?:write)?file\s+(?:-a\s+)?(\S+)\.py\b")
+
+
+def is_generated(name: str) -> bool:
+    """Modules generated from the project's own files (protobuf, gRPC): never a requirement."""
+    return name.endswith(("_pb2", "_pb2_grpc", "_pb3"))
+
+
 def _record(
     code: Code, info: SourceInfo, where: str, line_map: dict[int, str] | None = None
 ) -> None:
@@ -95,6 +136,8 @@ def _record(
 
     for name, line in info.imports:
         code.imports.setdefault(name, []).append(at(line))
+    for name, line in info.optional_imports:
+        code.optional.setdefault(name, []).append(at(line))
     code.python2 += [(m.what, at(m.line)) for m in info.python2]
     code.floors += [(version, m.what, at(m.line)) for version, m in info.floors]
 
@@ -113,12 +156,29 @@ def read_python(project: Path, path: Path, code: Code) -> None:
         code.warnings.append(f"{rel}: cannot be read ({exc.strerror}): skipped")
         return
     try:
-        info = scan(text)
+        info = scan_fast(text)
     except Unparsable:
         code.warnings.append(f"{rel}: does not parse as Python 2 or 3: skipped")
         return
     code.files += 1
     _record(code, info, rel)
+    read_urls(text, code, rel)
+
+
+_URL = re.compile(r"\b(s3a?|s3n)://|\bjdbc:([a-z0-9]+):")
+
+
+def read_urls(text: str, code: Code, where: str, line_map: dict[int, str] | None = None) -> None:
+    """s3:// and JDBC URLs in code or configuration: each names a driver the project talks to."""
+    if "s3" not in text and "jdbc:" not in text:
+        return
+    for match in _URL.finditer(text):
+        key = "s3" if match.group(1) else f"jdbc:{match.group(2)}"
+        if key not in code.urls:
+            line = text.count("\n", 0, match.start()) + 1
+            code.urls[key] = (
+                line_map.get(line, f"{where}:{line}") if line_map else f"{where}:{line}"
+            )
 
 
 _PIP_MAGIC = re.compile(r"^\s*[%!]\s*(?:pip3?|python3?\s+-m\s+pip|conda|mamba)\s+install\s+(.*)$")
@@ -154,6 +214,9 @@ def read_notebook(project: Path, path: Path, code: Code) -> None:
         lines = (
             "".join(source).splitlines() if isinstance(source, list) else str(source).splitlines()
         )
+        written = _WRITEFILE.match(lines[0]) if lines else None
+        if written:
+            code.own_modules.add(Path(written.group(1)).name)  # %%file demo.py: a module of its own
         if (
             lines
             and lines[0].lstrip().startswith("%%")
@@ -178,12 +241,14 @@ def read_notebook(project: Path, path: Path, code: Code) -> None:
             continue
         line_map = {i: f"{rel} cell {number}, line {i}" for i in range(1, len(kept) + 2)}
         _record(code, info, rel, line_map)
+        read_urls("\n".join(lines), code, rel, line_map)
 
 
 def read_code(project: Path) -> Code:
     code = Code()
-    files = walk(project)
-    code.own_modules = own_modules(project, files)
+    extensions: set[str] = set()
+    files = walk(project, extensions, code.warnings)
+    code.own_modules = own_modules(project, files) | extensions
     for path in files:
         if path.suffix == ".py":
             read_python(project, path, code)

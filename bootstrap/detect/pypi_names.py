@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,17 +30,77 @@ def stdlib(python: str) -> frozenset[str]:
     return frozenset(versions[python])
 
 
-def distribution(module: str) -> str:
-    """The requirement that provides ``module`` (a dotted import), by the longest known prefix."""
+#: Namespace packages: many distributions share the top-level name; the next parts name the one.
+#: Each value is how many further parts the distribution's name takes (azure.storage.blob: two).
+_NAMESPACES = {
+    "google.cloud": 1,
+    "google": 1,
+    "azure": 1,
+    "azure.mgmt": 1,
+    "azure.storage": 1,
+    "azure.keyvault": 1,
+    "azure.ai": 1,
+    "azure.data": 1,
+    "azure.monitor": 1,
+    "azure.search": 1,
+    "azure.communication": 1,
+    "azure.synapse": 1,
+    "azure.purview": 1,
+    "azure.schemaregistry": 1,
+    "azure.mixedreality": 1,
+    "azure.digitaltwins": 1,
+    "azure.iot": 1,
+}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The distribution an import comes from, and how bootstrap knows it."""
+
+    requirement: str | None  # None: a namespace alone (import google), nothing to install by itself
+    how: str  # "table" (bootstrap's own), "pipreqs", "namespace" or "same name" (a guess)
+
+    @property
+    def known(self) -> bool:
+        return self.how in ("table", "pipreqs")
+
+
+def resolve(module: str) -> Resolution:
+    """The requirement that provides ``module`` (a dotted import).
+
+    bootstrap's table first (longest known prefix), then pipreqs's mapping, then the namespace rule
+    (google.cloud.X → google-cloud-X, azure.X.Y → azure-X-Y), else the import's own name.
+    """
     names: dict[str, str] = _load("pypi_names.json")["imports"]
     parts = module.split(".")
     for end in range(len(parts), 0, -1):
         prefix = ".".join(parts[:end])
         if prefix in names:
-            return names[prefix]
-    return parts[0]
+            return Resolution(names[prefix], "table")
+    pipreqs: dict[str, str] = _load("pipreqs_names.json")["imports"]
+    roots = {root.split(".")[0] for root in _NAMESPACES}
+    if parts[0] in pipreqs and parts[0] not in roots:
+        return Resolution(pipreqs[parts[0]], "pipreqs")
+    for end in range(len(parts), 0, -1):
+        root = ".".join(parts[:end])
+        if root in _NAMESPACES:
+            more = parts[end : end + _NAMESPACES[root]]
+            if not more or (".".join(parts[: end + 1]) in _NAMESPACES):
+                continue
+            more = [re.sub(r"_v\d+(?:(?:alpha|beta|p)\d*)*$", "", m) for m in more]  # pubsub_v1
+            name = "-".join([*parts[:end], *more]).replace("_", "-")
+            return Resolution(name, "namespace")
+    if parts[0] in roots:
+        return Resolution(None, "namespace")
+    return Resolution(parts[0], "same name")
 
 
+def distribution(module: str) -> str:
+    """The requirement that provides ``module``: :func:`resolve`'s answer, or the import's name."""
+    return resolve(module).requirement or module.split(".")[0]
+
+
+@cache
 def canonical(requirement: str) -> str:
     """The canonical distribution name of a requirement line (its text when unparsable)."""
     try:

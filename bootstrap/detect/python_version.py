@@ -82,8 +82,13 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
     """What the project's files say, most specific first."""
     out: list[Declaration] = []
 
+    from bootstrap.detect.requirements import config_root
+
+    root = config_root(project)  # repo2docker: binder/ or .binder/ over the root
     for name in (".python-version", "runtime.txt"):
-        path = project / name
+        path = (root if name == "runtime.txt" else project) / name
+        if name == "runtime.txt" and root != project:
+            name = f"{root.name}/{name}"
         if path.is_file():
             text = (_text(path, name, warnings) or "").strip()
             first = text.splitlines()[0] if text else ""
@@ -91,7 +96,7 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
             if version:
                 out.append(Declaration(f"=={version}.*", f"{name}:1", first.strip(), exact=True))
 
-    pipfile = project / "Pipfile"
+    pipfile = root / "Pipfile"
     if pipfile.is_file():
         data, text = read_toml(pipfile, "Pipfile", warnings)
         version = str(data.get("requires", {}).get("python_version", ""))
@@ -101,7 +106,7 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
                 Declaration(f"=={_exact(version)}.*", where, f"python_version = {version}", True)
             )
 
-    env, text, name = read_environment_yml(project, warnings)
+    env, text, name = read_environment_yml(root, warnings)
     for dep in env.get("dependencies", []) or []:
         match = re.match(r"^python\s*(=|==|>=|<=|<|>|~=)?\s*([\d.*]+)?", str(dep))
         if isinstance(dep, str) and match and match.group(2):
@@ -120,10 +125,12 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
         if isinstance(requires, str) and _specifier(requires):
             where = f"pyproject.toml:{_line_of(text, 'requires-python')}"
             out.append(Declaration(requires, where, f"requires-python = {requires!r}"))
-        elif isinstance(poetry, str) and _specifier(poetry.lstrip("^~")):
-            spec = ">=" + poetry.lstrip("^~=") if poetry[:1] in "^~" else poetry
+        elif isinstance(poetry, str):
+            from bootstrap.detect.requirements import _poetry_spec
+
+            spec = _poetry_spec(poetry) if poetry.strip()[:1] in "^~" else poetry
             if _specifier(spec):
-                where = f"pyproject.toml:{_line_of(text, 'python')}"
+                where = f"pyproject.toml:{_line_of(text, 'python =')}"
                 out.append(Declaration(spec, where, f"python = {poetry!r}"))
 
     setup = project / "setup.py"
@@ -185,6 +192,19 @@ def _classifiers(items: Iterable[tuple[str, str]]) -> list[Declaration]:
     return [Declaration("", versions[0][1], text, versions=tuple(listed))]
 
 
+def _nearest_newer(declaration: Declaration, candidates: list[str]) -> str | None:
+    """A version list (classifiers, tox) whose newest Python 3 is older than any the catalog has."""
+    if not declaration.versions:
+        return None
+    newest = max(declaration.versions, key=version_key)
+    if not newest.startswith("3."):
+        return None
+    if any(p.startswith("3.") and declaration.allows(p) for p in candidates):
+        return None
+    later = [p for p in candidates if p.startswith("3.") and version_key(p) > version_key(newest)]
+    return min(later, key=version_key) if later else None
+
+
 def choose(
     pythons: list[str],
     default: str,
@@ -200,6 +220,13 @@ def choose(
     applied: list[Declaration] = []
     for declaration in declared:
         allowed = [p for p in candidates if declaration.allows(p)]
+        newer = _nearest_newer(declaration, candidates)
+        if newer is not None:
+            allowed.append(newer)
+            conflicts.append(
+                f"{declaration.source} lists Python up to {declaration.versions[-1]}, which the "
+                f"catalog does not have: {newer}, the nearest newer one, is allowed too"
+            )
         if allowed:
             candidates = allowed
             applied.append(declaration)

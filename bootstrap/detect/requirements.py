@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import configparser
 import io
+import json
 import re
 import sys
 import tokenize
@@ -130,7 +131,8 @@ def from_pyproject(project: Path, warnings: list[str]) -> list[Declared]:
     for dep in deps if isinstance(deps, list) else []:
         requirement = normalise(str(dep))
         if requirement:
-            out.append(Declared(requirement, f"pyproject.toml:{_line_of(text, str(dep))}"))
+            name = Requirement(requirement).name
+            out.append(Declared(requirement, f"pyproject.toml:{_line_of_name(text, name)}"))
     poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
     for name, spec in poetry.items() if isinstance(poetry, dict) else []:
         if name.lower() == "python":
@@ -138,20 +140,51 @@ def from_pyproject(project: Path, warnings: list[str]) -> list[Declared]:
         version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
         requirement = normalise(name + _poetry_spec(version))
         if requirement:
-            out.append(Declared(requirement, f"pyproject.toml:{_line_of(text, name)}"))
+            out.append(Declared(requirement, f"pyproject.toml:{_line_of_name(text, name)}"))
     return out
 
 
 def _poetry_spec(version: str) -> str:
-    """Poetry's version: exact and PEP 440 ranges are kept; ^ and ~ ranges become a lower bound."""
+    """Poetry's version as PEP 440: ``^1.21`` is ``>=1.21,<2``, ``~1.2.3`` is ``>=1.2.3,<1.3``.
+
+    Caret allows changes that keep the leftmost non-zero part; tilde, those below the part after the
+    major (the major alone when that is all there is). Exact and PEP 440 ranges are kept.
+    """
     version = version.strip()
     if not version or version == "*":
         return ""
+    if "," in version or "||" in version:
+        parts = [_poetry_spec(p) for p in version.replace("||", ",").split(",")]
+        return ",".join(p for p in parts if p) if "||" not in version else ""
+    if version.startswith("~="):
+        return version
     if version[0] in "^~":
-        return ">=" + version.lstrip("^~=")
+        base = version.lstrip("^~= ")
+        numbers = [int(n) for n in re.findall(r"\d+", base.split("-")[0])[:3]]
+        if not numbers:
+            return ""
+        if version[0] == "^":
+            index = next((i for i, n in enumerate(numbers) if n), len(numbers) - 1)
+        else:
+            index = 0 if len(numbers) == 1 else 1
+        upper = [*numbers[:index], numbers[index] + 1]
+        return f">={base},<{'.'.join(map(str, upper))}"
     if version[0].isdigit():
         return "==" + version
     return version
+
+
+def _line_of_name(text: str, name: str) -> int:
+    """The line declaring ``name`` (a key or a quoted requirement), not one merely containing it."""
+    pattern = re.compile(
+        rf"^[ \t]*(?:[\"']?{re.escape(name)}[\"']?[ \t]*[=\[<>~!;@ ]|[\"']{re.escape(name)}"
+        rf"(?![\w.-]))",
+        re.MULTILINE | re.IGNORECASE,
+    )
+    match = pattern.search(text)
+    if match is None:
+        match = re.search(rf"[\"']{re.escape(name)}(?![\w.-])", text, re.IGNORECASE)
+    return text.count("\n", 0, match.start()) + 1 if match else _line_of(text, name)
 
 
 def setup_py_values(text: str) -> dict[str, Any]:
@@ -243,12 +276,14 @@ def from_pipfile(project: Path, warnings: list[str]) -> list[Declared]:
         return []
     data, text = read_toml(path, "Pipfile", warnings)
     out = []
-    packages = data.get("packages", {})
-    for name, spec in packages.items() if isinstance(packages, dict) else []:
-        version = spec.get("version", "*") if isinstance(spec, dict) else str(spec)
-        requirement = normalise(name + ("" if version.strip() == "*" else version))
-        if requirement:
-            out.append(Declared(requirement, f"Pipfile:{_line_of(text, name)}"))
+    rel = path.relative_to(path.parent.parent if project.name in ("binder", ".binder") else project)
+    for section in ("packages", "dev-packages"):  # repo2docker installs both (pipenv --dev)
+        packages = data.get(section, {})
+        for name, spec in packages.items() if isinstance(packages, dict) else []:
+            version = spec.get("version", "*") if isinstance(spec, dict) else str(spec)
+            requirement = normalise(name + ("" if version.strip() == "*" else version))
+            if requirement:
+                out.append(Declared(requirement, f"{rel.as_posix()}:{_line_of_name(text, name)}"))
     return out
 
 
@@ -296,21 +331,65 @@ def from_environment_yml(project: Path, warnings: list[str]) -> list[Declared]:
     return out
 
 
+def config_root(project: Path) -> Path:
+    """Where repo2docker reads its configuration: binder/ or .binder/ when present, else the root."""
+    for name in ("binder", ".binder"):
+        if (project / name).is_dir() and not (project / name).is_symlink():
+            return project / name
+    return project
+
+
+def from_pipfile_lock(project: Path, warnings: list[str]) -> list[Declared]:
+    """Pipfile.lock's pins ([default], then [develop]: repo2docker installs both)."""
+    path = project / "Pipfile.lock"
+    rel = path.relative_to(project.parent if project.name in ("binder", ".binder") else project)
+    text = _text(path, rel.as_posix(), warnings)
+    if text is None:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        warnings.append(f"{rel.as_posix()}: not valid JSON: skipped")
+        return []
+    out = []
+    for section in ("default", "develop"):
+        packages = data.get(section, {}) if isinstance(data, dict) else {}
+        for name, spec in packages.items() if isinstance(packages, dict) else []:
+            version = spec.get("version", "") if isinstance(spec, dict) else ""
+            markers = spec.get("markers", "") if isinstance(spec, dict) else ""
+            line = name + (version if isinstance(version, str) else "")
+            if isinstance(markers, str) and markers:
+                line += f"; {markers}"
+            requirement = normalise(line)
+            if requirement:
+                out.append(
+                    Declared(requirement, f"{rel.as_posix()}:{_line_of(text, chr(34) + name)}")
+                )
+    return out
+
+
 def declared(project: Path, warnings: list[str]) -> list[Declared]:
-    """Every requirement the project declares, one line per package."""
+    """Every requirement the project declares, one line per package.
+
+    repo2docker's precedence: binder/ (or .binder/) replaces the root for environment files;
+    Pipfile.lock is read instead of Pipfile, and either instead of requirements.txt. pyproject.toml,
+    setup.py and setup.cfg declare the project itself, at the root.
+    """
+    root = config_root(project)
     found: list[Declared] = []
-    for path in sorted(project.glob("requirements*.txt")) + sorted(
-        project.glob("requirements/*.txt")
-    ):
-        if path.is_file():
-            found += read_requirements_txt(project, path, warnings)
-    for reader in (
-        from_pyproject,
-        from_setup_py,
-        from_setup_cfg,
-        from_pipfile,
-        from_environment_yml,
-    ):
+    pipenv = (root / "Pipfile").is_file() or (root / "Pipfile.lock").is_file()
+    if (root / "Pipfile.lock").is_file():
+        found += from_pipfile_lock(root, warnings)
+    elif pipenv:
+        found += from_pipfile(root, warnings)
+    if not pipenv:
+        for path in sorted(root.glob("requirements*.txt")) + sorted(
+            root.glob("requirements/*.txt")
+        ):
+            if path.is_file():
+                found += read_requirements_txt(project, path, warnings)
+    found += from_environment_yml(root, warnings)
+    for reader in (from_pyproject, from_setup_py, from_setup_cfg):
         found += reader(project, warnings)
     kept: dict[str, Declared] = {}
     for item in found:
@@ -318,6 +397,25 @@ def declared(project: Path, warnings: list[str]) -> list[Declared]:
         if name not in kept or (_bare(kept[name]) and not _bare(item)):
             kept[name] = item  # the first line wins, unless a later one carries a version
     return list(kept.values())
+
+
+def apt_packages(project: Path, warnings: list[str]) -> list[Declared]:
+    """repo2docker's apt.txt: one Debian package a line; anything else is reported, not run."""
+    path = config_root(project) / "apt.txt"
+    if not path.is_file():
+        return []
+    rel = path.relative_to(project).as_posix()
+    text = _text(path, rel, warnings) or ""
+    out = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if re.fullmatch(r"[a-z0-9][a-z0-9+.-]{0,99}", line):
+            out.append(Declared(line, f"{rel}:{number}"))
+        else:
+            warnings.append(f"{rel}:{number}: {line!r} is not a Debian package name: left out")
+    return out
 
 
 def _bare(item: Declared) -> bool:

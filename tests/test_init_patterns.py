@@ -1,0 +1,282 @@
+"""`bootstrap init --dry-run` on small trees that reproduce what public repositories do: a README
+and nothing else, notebooks that write their own modules, imports whose distribution has another
+name, namespace packages, generated modules, optional imports, Poetry ranges, version lists that
+stop before the catalog begins, drivers named only by a requirement or a URL."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from helpers import run, snapshot, write_tree
+
+
+def dry_run(project: Path, *args: str) -> str:
+    result = run("init", project, "--dry-run", "--offline", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout + result.stderr
+
+
+def notebook(*cells: str) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "outputs": [], "source": cell}
+                for cell in cells
+            ],
+            "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"README.md": "# notes\n", ".gitignore": "*.pyc\n"},
+        {"README.md": "# a site\n", "index.html": "<p>hi</p>\n", "app.js": "console.log(1)\n"},
+        {"analysis.ipynb": notebook("x = 1\n")},
+    ],
+    ids=["readme-only", "no-python", "notebook-only"],
+)
+def test_trees_without_a_dockerfile_or_requirements_are_adopted(
+    tmp_path: Path, files: dict[str, str]
+) -> None:
+    project = write_tree(tmp_path / "repo", files)
+    before = snapshot(project)
+    out = dry_run(project)
+    assert "README.bootstrap.md" in out if "README.md" in files else True
+    assert "Next:" in out
+    assert snapshot(project) == before
+    result = run("init", project, "--no-input", "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / ".devcontainer" / "devcontainer.json").is_file()
+
+
+def test_special_files_and_symlinks_do_not_stop_init(tmp_path: Path) -> None:
+    import os
+
+    project = write_tree(tmp_path / "repo", {"app.py": "import requests\n"})
+    os.mkfifo(project / "pipe.py")
+    (project / "loop").symlink_to(project, target_is_directory=True)
+    (project / "gone.py").symlink_to(tmp_path / "missing.py")
+    (project / "blob.py").write_bytes(b"\x00\xff" * 10)
+    out = dry_run(project)
+    assert "pipe.py" in out and "not a regular file" in out
+
+
+def test_imports_map_to_their_distributions_and_own_modules_are_not_requirements(
+    tmp_path: Path,
+) -> None:
+    project = write_tree(
+        tmp_path / "bot",
+        {
+            "app.py": """\
+                import fitz
+                import telegram
+                from rest_framework import views
+                import person_pb2
+                from helpers import tool
+                from azure.storage.blob import BlobServiceClient
+                from google.cloud import firestore
+                try:
+                    import ujson as json
+                except ImportError:
+                    import json
+                """,
+            "lib/helpers.py": "import os\n",
+            "protos/person_pb2.py": "x = 1\n",
+            "demo.ipynb": notebook(
+                "%%file mprun_demo.py\ndef f():\n    pass\n", "import mprun_demo\n"
+            ),
+        },
+    )
+    out = dry_run(project)
+    assert "Adds     PyMuPDF  — import fitz, app.py:1" in out
+    assert "Adds     python-telegram-bot  — import telegram, app.py:2" in out
+    assert "Adds     djangorestframework  — import rest_framework" in out
+    for own in ("person_pb2", "helpers", "mprun_demo"):
+        assert f"import {own}" not in out
+    # namespace packages: guessed names, checked against the index (offline: reported, left out)
+    assert "imports azure.storage.blob" in out and "azure-storage-blob" not in out.split("note")[0]
+    assert "google.cloud.firestore" in out
+    assert re.search(r"app\.py:9: imports ujson only where the code runs without it", out)
+
+
+def test_python2_mysql_exceptions_make_valid_answers(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "scraper",
+        {
+            "config.py": "import MySQLdb\nimport _mysql_exceptions\nprint 'connecting'\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Python   2.7  — print statement, config.py:3" in out
+    assert "Driver   mysql" in out
+
+
+def test_poetry_ranges_for_python_and_packages(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "shop",
+        {
+            "pyproject.toml": """\
+                [tool.poetry]
+                name = "shop"
+                version = "1.0"
+                description = "A shop"
+
+                [tool.poetry.dependencies]
+                python = "~3.9"
+                numpy = "^1.21"
+                geopetl = "*"
+                petl = "1.7.11"
+                """,
+            "shop/__init__.py": "import numpy\nimport petl\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Python   3.9  — python = '~3.9', pyproject.toml:7" in out
+    assert "Keeps    numpy<2,>=1.21  — pyproject.toml:8" in out
+    assert "Keeps    petl==1.7.11  — pyproject.toml:10" in out
+
+
+@pytest.mark.parametrize(
+    ("source", "python"),
+    [("import tomllib\n", "3.11"), ("from zoneinfo import ZoneInfo\n", "3.9")],
+)
+def test_standard_library_raises_the_python(tmp_path: Path, source: str, python: str) -> None:
+    project = write_tree(tmp_path / "tool", {"tool.py": source})
+    out = dry_run(project)
+    module = source.split()[1]
+    assert f"import {module} needs Python {python}+, tool.py:1" in out
+    chosen = re.search(r"Python   (\d+\.\d+)", out)
+    assert chosen and tuple(map(int, chosen.group(1).split("."))) >= tuple(
+        map(int, python.split("."))
+    )
+
+
+def test_version_list_ending_before_the_catalog_allows_the_nearest_newer(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "jobs",
+        {
+            "setup.py": """\
+                from setuptools import setup
+                setup(
+                    name="jobs",
+                    classifiers=[
+                        "Programming Language :: Python :: 2.7",
+                        "Programming Language :: Python :: 3.6",
+                        "Programming Language :: Python :: 3.7",
+                    ],
+                )
+                """,
+            "jobs/run.py": "name = 'x'\nprint(f'{name}')\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Python   3.8" in out
+    assert "lists Python up to 3.7, which the catalog does not have" in out
+
+
+def test_drivers_from_requirements_and_urls_and_no_hadoop_from_pyarrow_fs(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "etl",
+        {
+            "requirements.txt": "psycopg2==2.9.5\ngunicorn==20.1.0\n",
+            "job.py": """\
+                import pyarrow.fs
+                SOURCE = "s3a://bucket/raw/"
+                URL = "jdbc:oracle:thin:@db:1521/ORCL"
+                """,
+        },
+    )
+    out = dry_run(project)
+    assert "Driver   postgres  — requires psycopg2==2.9.5, requirements.txt:1" in out
+    assert "Driver   aws  — s3:// URL, job.py:2" in out
+    assert "Driver   oracle  — jdbc:oracle: URL, job.py:3" in out
+    assert "hadoop" not in out.lower()
+    assert "Stack    flask" not in out  # a WSGI server alone is no Flask app
+
+
+def test_a_notebook_installing_the_project_itself_is_not_a_requirement(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "wrangler",
+        {
+            "pyproject.toml": '[project]\nname = "wrangler"\nversion = "1"\ndependencies = []\n',
+            "wrangler/__init__.py": "",
+            "tutorials/intro.ipynb": notebook("%pip install wrangler\n", "import wrangler\n"),
+        },
+    )
+    out = dry_run(project)
+    assert "Keeps    wrangler" not in out
+
+
+PIPFILE_LOCK = json.dumps(
+    {
+        "_meta": {"requires": {"python_version": "3.11"}},
+        "default": {"six": {"version": "==1.16.0"}},
+        "develop": {"toolz": {"version": "==0.12.1"}},
+    }
+)
+
+
+def test_repo2docker_precedence_binder_folder_pipfile_lock_and_apt_txt(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "binderized",
+        {
+            "requirements.txt": "flask==3.0.0\n",  # ignored: binder/ takes precedence
+            "runtime.txt": "python-3.9\n",
+            "binder/requirements.txt": "requests==2.31.0\n",  # ignored: a Pipfile is there
+            "binder/Pipfile": '[packages]\nsix = "*"\n[dev-packages]\ntoolz = "*"\n',
+            "binder/Pipfile.lock": PIPFILE_LOCK,
+            "binder/runtime.txt": "python-3.11\n",
+            "binder/apt.txt": "# tools\ngraphviz\nlibpq-dev\n$(rm -rf /)\n",
+            "binder/postBuild": "#!/bin/bash\njupyter labextension list\n",
+            "analysis.py": "import six\nimport toolz\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Python   3.11  — python-3.11, binder/runtime.txt:1" in out
+    assert "Keeps    six==1.16.0  — binder/Pipfile.lock:" in out
+    assert "Keeps    toolz==0.12.1  — binder/Pipfile.lock:" in out
+    assert "flask" not in out.lower() and "requests" not in out
+    assert "Debian   graphviz  — binder/apt.txt:2" in out
+    assert "Debian   libpq-dev  — binder/apt.txt:3" in out
+    assert "binder/apt.txt:4" in out and "not a Debian package name" in out
+    assert "binder/postBuild: repo2docker runs it" in out
+
+    result = run("init", project, "--no-input", "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    answers = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))
+    assert answers["apt_packages"] == ["graphviz", "libpq-dev"]
+    dockerfile = next(p for p in project.rglob("Dockerfile") if "bootstrap" not in p.name)
+    assert "graphviz" in dockerfile.read_text() and "libpq-dev" in dockerfile.read_text()
+
+
+def test_pipfile_dev_packages_are_read_over_requirements_txt(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "pipenv-app",
+        {
+            "Pipfile": '[packages]\nsix = "==1.16.0"\n[dev-packages]\ntoolz = "==0.12.1"\n'
+            '[requires]\npython_version = "3.6"\n',
+            "requirements.txt": "flask==3.0.0\n",
+            "app.py": "import six\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Keeps    six==1.16.0  — Pipfile:2" in out
+    assert "Keeps    toolz==0.12.1  — Pipfile:4" in out
+    assert "flask" not in out.lower()
+    assert "Pipfile:6 says Python 3.6, which the catalog does not have: using 3.8" in out
+
+
+def test_cx_oracle_brings_instant_client_with_its_build_argument(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "ora", {"db.py": "import cx_Oracle\n"})
+    out = dry_run(project)
+    assert "Options  oracle:instantclient" in out
+    assert "Adds     cx_Oracle  — import cx_Oracle, db.py:1" in out
+    assert "--build-arg ORACLE_INSTANTCLIENT_SHA256=" in out
