@@ -1,4 +1,4 @@
-"""The command line: flags → answers, one line per failure, exit codes 0/1/2/130.
+"""The command line: flags → answers, one line per failure, exit codes 0/1/2/130/143/129.
 
 Start-up matters (people run this many times a day): only argparse is imported here; every
 command imports what it needs when it runs.
@@ -7,13 +7,15 @@ command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from bootstrap import __version__
-from bootstrap.errors import BootstrapError, Interrupted, UsageError
+from bootstrap.errors import BootstrapError, Interrupted, Terminated, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Python projects in dev containers: VS Code, Codespaces and plain docker build.",
     )
     parser.add_argument("--version", action="version", version=f"bootstrap {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     new = sub.add_parser("new", help="make a new project (asks a few questions)")
@@ -172,22 +177,49 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "doctor", help="check this machine: Docker, BuildKit, VS Code, the Dev Containers CLI, disk"
     )
+    for command in sub.choices.values():
+        # accepted after the command too; SUPPRESS keeps a --debug given before it
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_output()
+    previous = _handle_signals()
+    try:
+        return _main(argv)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv: list[str]) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 0
         return int(_dispatch(args) or 0)
+    except Terminated as stop:
+        print(f"{stop.reason}: nothing was written", file=sys.stderr)
+        return stop.exit_code
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return Interrupted.exit_code
     except BootstrapError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.exit_code
+    except RecursionError:
+        # a structure nested deeper than any parser limit caught: bad input, not a bug
+        print("error: input nested too deeply: flatten the file bootstrap read", file=sys.stderr)
+        return UsageError.exit_code
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (| head): nothing left to say
+        return 1
     except OSError as error:
         # a file that vanished or cannot be read mid-command: one line, not a traceback
         where = f"{error.filename}: " if error.filename else ""
@@ -196,6 +228,68 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except Exception as error:
+        # the last resort: a bug, said in one line; --debug shows where
+        if getattr(args, "debug", False) or "--debug" in argv:
+            import traceback
+
+            traceback.print_exc()
+        detail = " ".join(str(error).split())[:200]
+        print(
+            f"error: unexpected {type(error).__name__}"
+            + (f" ({detail})" if detail else "")
+            + ": this is a bug in bootstrap; run again with --debug and report the traceback",
+            file=sys.stderr,
+        )
+        return 1
+
+
+#: Signals that end a command the way Ctrl-C does: everything restored, scratch removed.
+_SIGNALS = {"SIGTERM": "terminated", "SIGHUP": "hung up"}
+
+
+def _handle_signals() -> dict[int, object]:
+    """SIGTERM and SIGHUP raise ``Terminated`` in the main thread, so every cleanup that Ctrl-C
+    runs (restoring files, removing scratch folders, stopping child processes) runs for them too.
+    Once one arrives, further ones are ignored, so the cleanup itself is not cut short."""
+    import threading
+
+    previous: dict[int, object] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for name, reason in _SIGNALS.items():
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+
+        def stop(received: int, _frame: object, reason: str = reason) -> None:
+            for other in (*_signal_numbers(), signal.SIGINT):
+                signal.signal(other, signal.SIG_IGN)
+            raise Terminated(reason, received)
+
+        previous[signum] = signal.signal(signum, stop)
+    return previous
+
+
+def _signal_numbers() -> list[int]:
+    return [getattr(signal, n) for n in _SIGNALS if hasattr(signal, n)]
+
+
+def _tolerant_output() -> None:
+    """Never fail on printing: a terminal or PYTHONIOENCODING that cannot show a character
+    shows an escape instead (names and summaries hold arrows, dashes and users' text)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 # command → (module, function): each module is imported only when its command runs

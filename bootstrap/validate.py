@@ -33,7 +33,14 @@ def read_jsonc(path: Path) -> Any:
     """devcontainer.json is JSONC: comments and trailing commas are allowed."""
     import json5
 
-    return json5.loads(path.read_text(encoding="utf-8"))
+    from bootstrap.safe_io import MAX_MANIFEST, Refused, check_plain, read_text
+
+    try:
+        return check_plain(json5.loads(read_text(path, MAX_MANIFEST, str(path))), str(path))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except Refused as exc:
+        raise ValueError(exc.message) from None
 
 
 @cache
@@ -77,12 +84,19 @@ def check_devcontainer(project: Path, report: Report) -> None:
 
 def check_requirements(project: Path, report: Report) -> None:
     from bootstrap.layout import requirements_dir
+    from bootstrap.safe_io import MAX_MANIFEST, Refused, read_text
 
     path = requirements_dir(project) / "requirements.txt"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_MANIFEST, "requirements.txt")
     except FileNotFoundError:
         report.problems.append("requirements.txt: missing: run bootstrap lock .")
+        return
+    except Refused as exc:
+        report.problems.append(exc.message)
+        return
+    except UnicodeDecodeError:
+        report.problems.append("requirements.txt: not UTF-8 text: run bootstrap lock .")
         return
     logical = text.replace("\\\n", " ")
     for number, line in enumerate(logical.splitlines(), start=1):
@@ -189,17 +203,16 @@ def check_dockerfile(project: Path, catalog: Catalog, report: Report, *, lint: b
 
 
 def check_answers(project: Path, catalog: Catalog, report: Report) -> None:
-    from bootstrap.answers import RECORD_PATH, validate
+    from bootstrap.answers import RECORD_PATH, read_recorded, validate
     from bootstrap.errors import UsageError
 
-    path = project / RECORD_PATH
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not (project / RECORD_PATH).exists():
         report.problems.append(f"{RECORD_PATH}: missing: the project's answers are unknown")
         return
-    except ValueError as exc:
-        report.problems.append(f"{RECORD_PATH}: not valid JSON: {exc}")
+    try:
+        data = read_recorded(project)
+    except UsageError as exc:
+        report.problems.append(exc.message)
         return
     try:
         validate(data, catalog, origin=str(RECORD_PATH))
