@@ -28,6 +28,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from bootstrap.errors import BootstrapError, UsageError
+from bootstrap.safe_io import atomic_write, read_project_file
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 MACHINES = ("x86_64", "aarch64")
@@ -190,7 +191,11 @@ def lock_with_uv(
     project = project.resolve()  # uv runs in a scratch folder
     previous = project / "requirements.txt"
     # uv keeps the pins of the previous lock (or the curated pins) unless asked to upgrade
-    keep = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""
+    keep = (
+        read_project_file(previous, "requirements.txt")
+        if previous.is_file() and not upgrade
+        else ""
+    )
     results: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
         work = Path(tmp)
@@ -261,7 +266,7 @@ def write_partial(project: Path, python: str) -> None:
         )
     body = "".join(line + "\n" for line in requirements)
     text = PARTIAL_HEADER.format(python=python) + _extra_index_lines(project) + body
-    (project / "requirements.txt").write_text(text, encoding="utf-8")
+    atomic_write(project / "requirements.txt", text)
 
 
 def lock_project(
@@ -278,6 +283,9 @@ def lock_project(
     from bootstrap.layout import requirements_dir
 
     project = requirements_dir(project)  # the root, or .devcontainer/ in an adopted project
+    from bootstrap.lock_legacy import read_in
+
+    read_in(project)  # refuses lines that would build the project's own code on this machine
     start = time.monotonic()
     url = index_url(index)
     if offline:
@@ -322,7 +330,7 @@ def lock_project(
         )
         machines = " and ".join(MACHINES)
     text = HEADER.format(python=python, machines=machines) + _extra_index_lines(project) + body
-    (project / "requirements.txt").write_text(text, encoding="utf-8")
+    atomic_write(project / "requirements.txt", text)
     return LockResult(True, time.monotonic() - start, "locked")
 
 

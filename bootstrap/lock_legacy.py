@@ -303,18 +303,72 @@ def format_lock(pins: Iterable[tuple[str, str, list[str]]]) -> str:
     return "".join(blocks)
 
 
+#: requirements.in options that make the resolver build local code (setup.py runs on this
+#: machine) or read files bootstrap does not check.
+_LOCAL_OPTIONS = (
+    "-e",
+    "--editable",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-f",
+    "--find-links",
+)
+
+
 def read_in(project: Path) -> tuple[list[str], list[str]]:
-    """requirements.in as (requirement lines, extra index URLs)."""
+    """requirements.in as (requirement lines, extra index URLs).
+
+    Refuses (exit 2, naming the line) what would make locking run the project's code on this
+    machine: editable installs, local paths and ``file:`` or VCS URLs (the resolver builds them
+    to read their metadata), included files, and lines that are not requirements at all.
+    """
+    from bootstrap.errors import UsageError
+    from bootstrap.safe_io import MAX_MANIFEST, read_project_file
+
+    path = project / "requirements.in"
+    try:
+        text = read_project_file(path, "requirements.in", MAX_MANIFEST)
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#x} at offset {exc.start}): "
+            "save it as UTF-8"
+        ) from None
     requirements, extra = [], []
-    for raw in (project / "requirements.in").read_text(encoding="utf-8").splitlines():
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith("--extra-index-url"):
             extra.append(line.split(None, 1)[1] if " " in line else line.split("=", 1)[1])
+        elif line.split("=", 1)[0].split(None, 1)[0] in _LOCAL_OPTIONS:
+            raise UsageError(
+                f"requirements.in:{number}: {line!r}: bootstrap locks only packages from the "
+                "index (building local code would run it on this machine): use NAME==VERSION"
+            )
         elif not line.startswith("-"):
+            _check_requirement(line, number)
             requirements.append(line)
     return requirements, extra
+
+
+def _check_requirement(line: str, number: int) -> None:
+    from bootstrap.errors import UsageError
+
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        raise UsageError(
+            f"requirements.in:{number}: {line!r} is not a requirement: use NAME, NAME==VERSION "
+            "or NAME>=VERSION"
+        ) from None
+    url = requirement.url or ""
+    if url and not (url.startswith("https://") and url.split("#")[0].endswith(".whl")):
+        raise UsageError(
+            f"requirements.in:{number}: {line!r} is a path or source URL: locking would build "
+            "it and run its setup.py on this machine: publish it to an index and use NAME==VERSION"
+        )
 
 
 def pins_of(lock_text: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bootstrap.errors import UsageError
+from bootstrap.safe_io import inside
 
 
 def check_target(target: Path, *, force: bool) -> None:
@@ -88,6 +89,7 @@ def _merge(project: Path, target: Path, files: list[Path]) -> None:
     try:
         for rel in files:
             dest = target / rel
+            inside(target, rel.as_posix(), str(target))  # no folder link leads the write out
             for folder in reversed(dest.parents):
                 if folder in target.parents or folder == target or folder.is_dir():
                     continue

@@ -227,6 +227,19 @@ def _check_depth(data: Any, what: str, depth: int = MAX_DEPTH) -> None:
             stack += [(v, level + 1) for v in value]
 
 
+def read_project_file(path: Path, rel: str, limit: int = MAX_MANIFEST) -> str:
+    """A project's text file bootstrap compares or merges: ``Refused`` naming ``rel`` when it is
+    not a regular file or too large; UnicodeDecodeError when it is not UTF-8."""
+    if path.is_symlink():
+        raise Refused(f"{rel}: is a symbolic link")
+    return read_text(path, limit, rel)
+
+
+#: git options that keep a project's own configuration from running anything on this machine:
+#: no file-system monitor, no hooks.
+GIT_SAFE = ("-c", "core.fsmonitor=", "-c", "core.hooksPath=/dev/null")
+
+
 # --- paths --------------------------------------------------------------------------------------
 
 
@@ -319,7 +332,9 @@ def _sync_folder(folder: Path) -> None:
 
 def restoring(path: Path) -> Callable[[], None]:
     """A function that puts ``path`` back as it is now (or removes it if it does not exist)."""
-    before = path.read_bytes() if path.is_file() and not path.is_symlink() else None
+    if path.is_symlink():
+        return lambda: None  # atomic_write never writes through a link: nothing to put back
+    before = path.read_bytes() if path.is_file() else None
 
     def restore() -> None:
         if before is None:

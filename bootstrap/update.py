@@ -52,6 +52,7 @@ from typing import Any
 
 from bootstrap import __version__
 from bootstrap.errors import BootstrapError, UsageError
+from bootstrap.safe_io import GIT_SAFE, read_project_file
 
 BASE_PATH = Path(".devcontainer") / "bootstrap-base.json"
 RECORD = ".devcontainer/bootstrap.json"
@@ -116,20 +117,13 @@ class Base:
 
 
 def read_base(project: Path) -> Base | None:
-    path = project / BASE_PATH
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    from bootstrap.stored_base import read_base_document
+
+    document = read_base_document(project, BASE_PATH)
+    if document is None:
         return None
-    except (OSError, ValueError) as exc:
-        raise UsageError(
-            f"{path}: cannot be read ({exc}): restore it from version control"
-        ) from None
-    try:
-        files = {rel: "\n".join(lines) for rel, lines in data["files"].items()}
-        return Base(files, dict(data.get("paths", {})), data.get("bootstrap_version"), True)
-    except (KeyError, TypeError, AttributeError):
-        raise UsageError(f"{path}: not a bootstrap base: restore it from version control") from None
+    files, paths, version = document
+    return Base(files, paths, version, True)
 
 
 # --- merging -----------------------------------------------------------------------------------
@@ -169,7 +163,7 @@ def merge_text(yours: str, base: str, theirs: str, labels: tuple[str, str, str])
             path = Path(tmp) / name
             path.write_bytes(text.encode("utf-8"))
             names.append(str(path))
-        command = [_git(), "merge-file", "-p"]
+        command = [_git(), *GIT_SAFE, "merge-file", "-p"]
         for label in labels:
             command += ["-L", label]
         result = subprocess.run(command + names, capture_output=True, check=False)
@@ -189,12 +183,15 @@ def plan_changes(
         path = project / rel
         old = base.files.get(rel)
         new = theirs.get(rel)
-        exists = path.is_file()
+        exists = path.is_file() or path.is_symlink()
         if exists:
             try:
-                yours: str | None = path.read_text(encoding="utf-8")
+                yours: str | None = read_project_file(path, rel)
             except UnicodeDecodeError:
                 result.notes.append(f"{rel}: not UTF-8 text: left as it is")
+                continue
+            except UsageError as exc:
+                result.notes.append(f"{exc.message}: left as it is")
                 continue
         else:
             yours = None
@@ -242,7 +239,7 @@ def _dirty(project: Path) -> list[str]:
     if git is None:
         return []
     inside = subprocess.run(
-        [git, "-C", str(project), "rev-parse", "--is-inside-work-tree"],
+        [git, *GIT_SAFE, "-C", str(project), "rev-parse", "--is-inside-work-tree"],
         capture_output=True,
         text=True,
         check=False,
@@ -250,7 +247,17 @@ def _dirty(project: Path) -> list[str]:
     if inside.returncode != 0 or inside.stdout.strip() != "true":
         return []
     status = subprocess.run(
-        [git, "-C", str(project), "status", "--porcelain", "--untracked-files=no", "--", "."],
+        [
+            git,
+            *GIT_SAFE,
+            "-C",
+            str(project),
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -514,6 +521,15 @@ def _verb(change: Change) -> str:
 
 def _write_all(project: Path, changes: list[Change]) -> None:
     """Every file or none: write temporaries first, then rename each; restore on any failure."""
+    from bootstrap.safe_io import inside
+
+    for change in changes:
+        inside(project, change.path, str(project / BASE_PATH))  # never a write outside
+        if (project / change.path).is_symlink():
+            raise UsageError(
+                f"{project / change.path} is a symbolic link: update writes only regular files; "
+                "replace the link with a copy of the file and run again"
+            )
     writes = [c for c in changes if c.new is not None]
     deletes = [c for c in changes if c.new is None and c.action == "removed"]
     staged: list[tuple[Path, Path, int | None]] = []
@@ -523,15 +539,17 @@ def _write_all(project: Path, changes: list[Change]) -> None:
             target = project / change.path
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".bootstrap-", dir=target.parent)
+            staged.append((Path(tmp), target, None))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(change.new or b"")
+                handle.flush()
+                os.fsync(handle.fileno())
             mode = (
                 change.mode
                 if change.mode is not None
                 else (target.stat().st_mode & 0o777 if target.exists() else 0o644)
             )
             os.chmod(tmp, mode)
-            staged.append((Path(tmp), target, mode))
         for tmp, target, _mode in staged:
             backups[target] = target.read_bytes() if target.exists() else None
             os.replace(tmp, target)
@@ -540,13 +558,15 @@ def _write_all(project: Path, changes: list[Change]) -> None:
             backups[target] = target.read_bytes()
             target.unlink()
     except BaseException:
+        from bootstrap.safe_io import atomic_write
+
         for tmp, _target, _mode in staged:
             tmp.unlink(missing_ok=True)
         for target, data in backups.items():
             if data is None:
                 target.unlink(missing_ok=True)
             else:
-                target.write_bytes(data)
+                atomic_write(target, data)
         raise
 
 
