@@ -38,8 +38,16 @@ MAX_DEPTH = 64
 class Refused(UsageError):
     """A file bootstrap will not read: not a regular file, too large, or nested too deeply.
 
-    Commands let it through as exit 2; detectors turn it into a warning and skip the file.
+    Commands let it through as exit 2; detectors turn ``reason`` into a warning and skip the file.
     """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _refuse(what: str, reason: str, fix: str) -> Refused:
+    return Refused(f"{what}: {reason}: {fix}", reason)
 
 
 def _size(limit: int) -> str:
@@ -56,14 +64,16 @@ def read_bytes(path: str | os.PathLike[str], limit: int, what: str = "file") -> 
     try:
         fd = os.open(path, flags)
     except IsADirectoryError:
-        raise Refused(f"{what} {path}: is a folder: pass a file") from None
+        raise _refuse(f"{what} {path}", "is a folder", "pass a file") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise Refused(f"{what} {path}: not a regular file (a pipe or a device): pass a file")
+            raise _refuse(
+                f"{what} {path}", "not a regular file (a pipe or a device)", "pass a file"
+            )
         if info.st_size > limit:
-            raise Refused(
-                f"{what} {path}: larger than the {_size(limit)} limit: pass a smaller file"
+            raise _refuse(
+                f"{what} {path}", f"larger than the {_size(limit)} limit", "pass a smaller file"
             )
         chunks = []
         total = 0
@@ -74,8 +84,8 @@ def read_bytes(path: str | os.PathLike[str], limit: int, what: str = "file") -> 
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # it grew while being read
-                raise Refused(
-                    f"{what} {path}: larger than the {_size(limit)} limit: pass a smaller file"
+                raise _refuse(
+                    f"{what} {path}", f"larger than the {_size(limit)} limit", "pass a smaller file"
                 )
         return b"".join(chunks)
     finally:
@@ -99,21 +109,26 @@ def check_plain(data: Any, what: str, *, depth: int = MAX_DEPTH) -> Any:
     while stack:
         value, where, level = stack.pop()
         if level > depth:
-            raise Refused(f"{what}: {where or 'the top level'} is nested more than {depth} deep")
+            raise _refuse(
+                what,
+                f"{where or 'the top level'} is nested more than {depth} deep",
+                "write it flatter",
+            )
         if isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str):
-                    raise Refused(
-                        f"{what}: key {key!r}{_at(where)} is {_kind(key)}: quote it as a string"
+                    raise _refuse(
+                        what, f"key {key!r}{_at(where)} is {_kind(key)}", "quote it as a string"
                     )
                 stack.append((item, f"{where}.{key}" if where else key, level + 1))
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 stack.append((item, f"{where}[{index}]", level + 1))
         elif not isinstance(value, _PLAIN):
-            raise Refused(
-                f"{what}: {where or 'the top level'} is {_kind(value)}: "
-                "quote it, or use a plain string, number, list or mapping"
+            raise _refuse(
+                what,
+                f"{where or 'the top level'} is {_kind(value)}",
+                "quote it, or use a plain string, number, list or mapping",
             )
     return data
 
@@ -175,7 +190,7 @@ def load_yaml(text: str, what: str) -> Any:
         problem = exc.problem or "not valid"
         if "aliases" in problem or "nested" in problem:
             fix = "write the values out" if "aliases" in problem else "write it flatter"
-            raise Refused(f"{what}{where}: {problem}: {fix}") from None
+            raise _refuse(f"{what}{where}", problem, fix) from None
         raise UsageError(
             f"{what}: not valid YAML or JSON{where} ({problem}): fix the syntax"
         ) from None
@@ -193,7 +208,7 @@ def load_json(text: str, what: str) -> Any:
     try:
         data = json.loads(text)
     except RecursionError:
-        raise Refused(f"{what}: nested more than {MAX_DEPTH} deep: write it flatter") from None
+        raise _refuse(what, f"nested more than {MAX_DEPTH} deep", "write it flatter") from None
     except ValueError as exc:
         raise UsageError(f"{what}: not valid JSON ({exc}): fix the syntax") from None
     return check_plain(data, what)
@@ -208,7 +223,7 @@ def load_toml(text: str, what: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except RecursionError:
-        raise Refused(f"{what}: nested more than {MAX_DEPTH} deep: write it flatter") from None
+        raise _refuse(what, f"nested more than {MAX_DEPTH} deep", "write it flatter") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{what}: not valid TOML ({exc}): fix the file") from None
     _check_depth(data, what)
@@ -220,7 +235,7 @@ def _check_depth(data: Any, what: str, depth: int = MAX_DEPTH) -> None:
     while stack:
         value, level = stack.pop()
         if level > depth:
-            raise Refused(f"{what}: nested more than {depth} deep: write it flatter")
+            raise _refuse(what, f"nested more than {depth} deep", "write it flatter")
         if isinstance(value, dict):
             stack += [(v, level + 1) for v in value.values()]
         elif isinstance(value, list):
@@ -231,7 +246,7 @@ def read_project_file(path: Path, rel: str, limit: int = MAX_MANIFEST) -> str:
     """A project's text file bootstrap compares or merges: ``Refused`` naming ``rel`` when it is
     not a regular file or too large; UnicodeDecodeError when it is not UTF-8."""
     if path.is_symlink():
-        raise Refused(f"{rel}: is a symbolic link")
+        raise _refuse(rel, "is a symbolic link", "replace it with a regular file")
     return read_text(path, limit, rel)
 
 

@@ -19,7 +19,7 @@ from bootstrap.detect import python_version
 from bootstrap.detect.imports import Code, read_code
 from bootstrap.detect.pypi_names import canonical, distribution, stdlib
 from bootstrap.detect.python_version import Declaration
-from bootstrap.detect.requirements import Declared, declared, normalise, read_toml
+from bootstrap.detect.requirements import Declared, declared, dig, normalise, read_toml
 from bootstrap.detect.requirements import _text as read_text
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
@@ -84,7 +84,8 @@ def _name_and_description(project: Path, warnings: list[str]) -> tuple[str, str]
     pyproject = project / "pyproject.toml"
     if pyproject.is_file():
         data, _ = read_toml(pyproject, "pyproject.toml", [])
-        meta = data.get("project", {}) or data.get("tool", {}).get("poetry", {})
+        meta = dig(data, "project") or dig(data, "tool", "poetry")
+        meta = meta if isinstance(meta, dict) else {}
         if isinstance(meta.get("name"), str):
             name = meta["name"]
         if isinstance(meta.get("description"), str):

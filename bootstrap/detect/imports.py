@@ -6,13 +6,14 @@ the project's own module names, and a warning for each file that cannot be read.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap.detect.source import SourceInfo, Unparsable, decode, scan
+from bootstrap.errors import UsageError
+from bootstrap.safe_io import MAX_NOTEBOOK, Refused, load_json, read_bytes, read_text
 
 #: Folders that are never the project's code: tools' caches, virtualenvs, build output.
 SKIP_DIRS = {
@@ -45,13 +46,25 @@ class Code:
 
 
 def is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file() or (path / "bin" / "activate").is_file()
+    try:
+        return (path / "pyvenv.cfg").is_file() or (path / "bin" / "activate").is_file()
+    except OSError:  # a folder that cannot be read is not one bootstrap can use
+        return False
 
 
-def walk(project: Path) -> list[Path]:
-    """Source files and notebooks, hidden folders, virtualenvs and build output left out."""
+def walk(project: Path, warnings: list[str] | None = None) -> list[Path]:
+    """Source files and notebooks, hidden folders, virtualenvs and build output left out.
+
+    A folder that cannot be read is a warning in ``warnings``, not a stop.
+    """
+
+    def unreadable(error: OSError) -> None:
+        if warnings is not None and error.filename:
+            rel = os.path.relpath(error.filename, project)
+            warnings.append(f"{rel}: cannot be read ({error.strerror}): skipped")
+
     found: list[Path] = []
-    for root, dirs, files in os.walk(project):
+    for root, dirs, files in os.walk(project, onerror=unreadable):
         here = Path(root)
         dirs[:] = sorted(
             d
@@ -102,10 +115,10 @@ def _record(
 def read_python(project: Path, path: Path, code: Code) -> None:
     rel = path.relative_to(project).as_posix()
     try:
-        if path.stat().st_size > MAX_BYTES:
-            code.warnings.append(f"{rel}: larger than {MAX_BYTES // 1_000_000} MB: skipped")
-            return
-        text = decode(path.read_bytes())
+        text = decode(read_bytes(path, MAX_BYTES, rel))
+    except Refused as exc:
+        code.warnings.append(f"{rel}: {exc.reason}: skipped")
+        return
     except UnicodeDecodeError:
         code.warnings.append(f"{rel}: not decodable (no valid coding line, not UTF-8): skipped")
         return
@@ -127,11 +140,14 @@ _PIP_MAGIC = re.compile(r"^\s*[%!]\s*(?:pip3?|python3?\s+-m\s+pip|conda|mamba)\s
 def read_notebook(project: Path, path: Path, code: Code) -> None:
     rel = path.relative_to(project).as_posix()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(read_text(path, MAX_NOTEBOOK, rel), rel)
+    except Refused as exc:
+        code.warnings.append(f"{rel}: {exc.reason}: skipped")
+        return
     except UnicodeDecodeError:
         code.warnings.append(f"{rel}: not UTF-8: skipped")
         return
-    except ValueError:
+    except UsageError:
         code.warnings.append(f"{rel}: not valid notebook JSON: skipped")
         return
     except OSError as exc:
@@ -140,7 +156,12 @@ def read_notebook(project: Path, path: Path, code: Code) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         code.warnings.append(f"{rel}: not a notebook (no cells): skipped")
         return
-    language = (data.get("metadata") or {}).get("kernelspec", {}).get("language", "python")
+    kernelspec = (
+        data.get("metadata", {}).get("kernelspec")
+        if isinstance(data.get("metadata"), dict)
+        else None
+    )
+    language = kernelspec.get("language", "python") if isinstance(kernelspec, dict) else "python"
     if str(language).lower() != "python":
         code.warnings.append(f"{rel}: a {language} notebook: its code is not read")
         code.notebooks.append(rel)
@@ -182,7 +203,7 @@ def read_notebook(project: Path, path: Path, code: Code) -> None:
 
 def read_code(project: Path) -> Code:
     code = Code()
-    files = walk(project)
+    files = walk(project, code.warnings)
     code.own_modules = own_modules(project, files)
     for path in files:
         if path.suffix == ".py":
