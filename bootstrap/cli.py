@@ -222,7 +222,14 @@ def _main(argv: list[str]) -> int:
         return 1
     except OSError as error:
         # a file that vanished or cannot be read mid-command: one line, not a traceback
-        where = f"{error.filename}: " if error.filename else ""
+        import errno
+
+        name = str(error.filename or "")
+        where = f"{name[:97] + '...' if len(name) > 100 else name}: " if name else ""
+        if error.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+            # a path the user gave that no file system can hold: bad input
+            print(f"error: {where}{error.strerror}: use a shorter path", file=sys.stderr)
+            return UsageError.exit_code
         print(
             f"error: {where}{error.strerror or error}: check the path and its permissions",
             file=sys.stderr,
