@@ -83,7 +83,7 @@ def load_file(path: str | Path) -> Answers:
 
     path = Path(path)
     try:
-        text = read_text(path, MAX_ANSWERS, "answers file")
+        text = read_text(path, MAX_ANSWERS, "answers file", "YAML or JSON file")
     except FileNotFoundError:
         raise UsageError(
             f"answers file {path}: not found: pass an existing YAML or JSON file"

@@ -230,6 +230,14 @@ def _main(argv: list[str]) -> int:
             # a path the user gave that no file system can hold: bad input
             print(f"error: {where}{error.strerror}: use a shorter path", file=sys.stderr)
             return UsageError.exit_code
+        if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            # a folder the user named that bootstrap may not change: an unusable path
+            print(
+                f"error: {where}{error.strerror}: make it writable or use a copy; "
+                "nothing was changed",
+                file=sys.stderr,
+            )
+            return UsageError.exit_code
         print(
             f"error: {where}{error.strerror or error}: check the path and its permissions",
             file=sys.stderr,

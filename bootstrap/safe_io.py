@@ -54,7 +54,9 @@ def _size(limit: int) -> str:
     return f"{limit // MB} MB" if limit >= MB else f"{limit // KB} KB"
 
 
-def read_bytes(path: str | os.PathLike[str], limit: int, what: str = "file") -> bytes:
+def read_bytes(
+    path: str | os.PathLike[str], limit: int, what: str = "file", expected: str = "file"
+) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, or ``Refused`` naming it.
 
     The file is opened non-blocking and checked after opening (a FIFO swapped in after a check
@@ -64,16 +66,20 @@ def read_bytes(path: str | os.PathLike[str], limit: int, what: str = "file") -> 
     try:
         fd = os.open(path, flags)
     except IsADirectoryError:
-        raise _refuse(f"{what} {path}", "is a folder", "pass a file") from None
+        raise _refuse(f"{what} {path}", "is a folder", f"pass a {expected}") from None
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _refuse(f"{what} {path}", "is a folder", f"pass a {expected}")
         if not stat.S_ISREG(info.st_mode):
             raise _refuse(
-                f"{what} {path}", "not a regular file (a pipe or a device)", "pass a file"
+                f"{what} {path}", "not a regular file (a pipe or a device)", f"pass a {expected}"
             )
         if info.st_size > limit:
             raise _refuse(
-                f"{what} {path}", f"larger than the {_size(limit)} limit", "pass a smaller file"
+                f"{what} {path}",
+                f"larger than the {_size(limit)} limit",
+                f"pass a smaller {expected}",
             )
         chunks = []
         total = 0
@@ -85,16 +91,20 @@ def read_bytes(path: str | os.PathLike[str], limit: int, what: str = "file") -> 
             total += len(chunk)
             if total > limit:  # it grew while being read
                 raise _refuse(
-                    f"{what} {path}", f"larger than the {_size(limit)} limit", "pass a smaller file"
+                    f"{what} {path}",
+                    f"larger than the {_size(limit)} limit",
+                    f"pass a smaller {expected}",
                 )
         return b"".join(chunks)
     finally:
         os.close(fd)
 
 
-def read_text(path: str | os.PathLike[str], limit: int, what: str = "file") -> str:
+def read_text(
+    path: str | os.PathLike[str], limit: int, what: str = "file", expected: str = "file"
+) -> str:
     """A UTF-8 text file through ``read_bytes`` (UnicodeDecodeError passes to the caller)."""
-    return read_bytes(path, limit, what).decode("utf-8")
+    return read_bytes(path, limit, what, expected).decode("utf-8")
 
 
 # --- plain data ---------------------------------------------------------------------------------
@@ -354,7 +364,7 @@ def restoring(path: Path) -> Callable[[], None]:
     def restore() -> None:
         if before is None:
             path.unlink(missing_ok=True)
-        else:
+        elif not path.is_file() or path.read_bytes() != before:
             atomic_write(path, before)
 
     return restore
