@@ -30,6 +30,7 @@ MAX_ANSWERS = 256 * KB
 MAX_CATALOG = 1 * MB
 MAX_RECORDED = 4 * MB  # .devcontainer/bootstrap-base.json holds every file bootstrap wrote
 MAX_MANIFEST = 2 * MB  # requirements*.txt, pyproject.toml, setup.py/cfg, Pipfile, environment.yml
+MAX_DEVCONTAINER = 64 * KB  # JSONC is parsed by json5, which is slow (about 20 µs a byte)
 MAX_NOTEBOOK = 20 * MB
 MAX_SOURCE = 2 * MB
 MAX_DEPTH = 64

@@ -33,10 +33,15 @@ def read_jsonc(path: Path) -> Any:
     """devcontainer.json is JSONC: comments and trailing commas are allowed."""
     import json5
 
-    from bootstrap.safe_io import MAX_MANIFEST, Refused, check_plain, read_text
+    from bootstrap.safe_io import MAX_DEVCONTAINER, Refused, check_plain, read_text
 
     try:
-        return check_plain(json5.loads(read_text(path, MAX_MANIFEST, str(path))), str(path))
+        text = read_text(path, MAX_DEVCONTAINER, str(path))
+        try:
+            data = json.loads(text)  # plain JSON is JSONC too, and parses a hundred times faster
+        except ValueError:
+            data = json5.loads(text)
+        return check_plain(data, str(path))
     except RecursionError:
         raise ValueError("nested too deeply") from None
     except Refused as exc:

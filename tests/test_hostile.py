@@ -596,12 +596,15 @@ def test_init_reads_odd_files_as_warnings(work: Path) -> None:
     os.mkfifo(app / "x.py")
     os.mkfifo(app / "requirements-dev.txt")
     (app / "zero.py").symlink_to("/dev/zero")
+    with open(app / "big.ipynb", "wb") as big:
+        big.truncate(50 * 1024 * 1024)  # 50 MB, sparse: refused by its size, never read
     before = everything(work)
     result = cli("init", app, "--dry-run", "--offline", cwd=work, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "x.py: not a regular file" in result.stderr
     assert "deep.ipynb: nested more than" in result.stderr
+    assert "big.ipynb: larger than the 20 MB limit" in result.stderr
     assert "polars" in result.stdout  # the null kernelspec notebook was read as Python
     assert everything(work) == before
 
