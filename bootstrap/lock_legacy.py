@@ -342,7 +342,7 @@ def read_in(project: Path) -> tuple[list[str], list[str]]:
             continue
         if line.startswith("--extra-index-url"):
             extra.append(line.split(None, 1)[1] if " " in line else line.split("=", 1)[1])
-        elif line.split("=", 1)[0].split(None, 1)[0] in _LOCAL_OPTIONS:
+        elif line.startswith(_LOCAL_OPTIONS):  # -e, -rfile, --requirement=file, ...
             raise UsageError(
                 f"requirements.in:{number}: {line!r}: bootstrap locks only packages from the "
                 "index (building local code would run it on this machine): use NAME==VERSION"
