@@ -7,8 +7,6 @@ command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +14,13 @@ from typing import NoReturn
 
 from bootstrap import __version__
 from bootstrap.errors import BootstrapError, Interrupted, Terminated, UsageError
+from bootstrap.last_resort import (
+    handle_signals,
+    restore_signals,
+    silence_stdout,
+    tolerant_output,
+    unexpected,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -187,13 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    _tolerant_output()
-    previous = _handle_signals()
+    tolerant_output()
+    previous = handle_signals()
     try:
         return _main(argv)
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        restore_signals(previous)
 
 
 def _main(argv: list[str]) -> int:
@@ -218,93 +222,38 @@ def _main(argv: list[str]) -> int:
         print("error: input nested too deeply: flatten the file bootstrap read", file=sys.stderr)
         return UsageError.exit_code
     except BrokenPipeError:
-        _silence_stdout()  # the reader went away (| head): nothing left to say
+        silence_stdout()
         return 1
     except OSError as error:
-        # a file that vanished or cannot be read mid-command: one line, not a traceback
-        import errno
-
-        name = str(error.filename or "")
-        where = f"{name[:97] + '...' if len(name) > 100 else name}: " if name else ""
-        if error.errno in (errno.ENAMETOOLONG, errno.ELOOP):
-            # a path the user gave that no file system can hold: bad input
-            print(f"error: {where}{error.strerror}: use a shorter path", file=sys.stderr)
-            return UsageError.exit_code
-        if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            # a folder the user named that bootstrap may not change: an unusable path
-            print(
-                f"error: {where}{error.strerror}: make it writable or use a copy; "
-                "nothing was changed",
-                file=sys.stderr,
-            )
-            return UsageError.exit_code
-        print(
-            f"error: {where}{error.strerror or error}: check the path and its permissions",
-            file=sys.stderr,
-        )
-        return 1
+        return _os_error(error)
     except Exception as error:
-        # the last resort: a bug, said in one line; --debug shows where
-        if getattr(args, "debug", False) or "--debug" in argv:
-            import traceback
+        return unexpected(error, debug=bool(getattr(args, "debug", False)) or "--debug" in argv)
 
-            traceback.print_exc()
-        detail = " ".join(str(error).split())[:200]
+
+def _os_error(error: OSError) -> int:
+    """A file that vanished or cannot be read or written mid-command: one line, not a traceback.
+
+    A path no file system can hold, or a folder bootstrap may not change, is an unusable path the
+    user named (exit 2); anything else (a full disk, an I/O error) is the environment (exit 1).
+    """
+    import errno
+
+    name = str(error.filename or "")
+    where = f"{name[:97] + '...' if len(name) > 100 else name}: " if name else ""
+    if error.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+        print(f"error: {where}{error.strerror}: use a shorter path", file=sys.stderr)
+        return UsageError.exit_code
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         print(
-            f"error: unexpected {type(error).__name__}"
-            + (f" ({detail})" if detail else "")
-            + ": this is a bug in bootstrap; run again with --debug and report the traceback",
+            f"error: {where}{error.strerror}: make it writable or use a copy; nothing was changed",
             file=sys.stderr,
         )
-        return 1
-
-
-#: Signals that end a command the way Ctrl-C does: everything restored, scratch removed.
-_SIGNALS = {"SIGTERM": "terminated", "SIGHUP": "hung up"}
-
-
-def _handle_signals() -> dict[int, object]:
-    """SIGTERM and SIGHUP raise ``Terminated`` in the main thread, so every cleanup that Ctrl-C
-    runs (restoring files, removing scratch folders, stopping child processes) runs for them too.
-    Once one arrives, further ones are ignored, so the cleanup itself is not cut short."""
-    import threading
-
-    previous: dict[int, object] = {}
-    if threading.current_thread() is not threading.main_thread():
-        return previous
-    for name, reason in _SIGNALS.items():
-        signum = getattr(signal, name, None)
-        if signum is None:
-            continue
-
-        def stop(received: int, _frame: object, reason: str = reason) -> None:
-            for other in (*_signal_numbers(), signal.SIGINT):
-                signal.signal(other, signal.SIG_IGN)
-            raise Terminated(reason, received)
-
-        previous[signum] = signal.signal(signum, stop)
-    return previous
-
-
-def _signal_numbers() -> list[int]:
-    return [getattr(signal, n) for n in _SIGNALS if hasattr(signal, n)]
-
-
-def _tolerant_output() -> None:
-    """Never fail on printing: a terminal or PYTHONIOENCODING that cannot show a character
-    shows an escape instead (names and summaries hold arrows, dashes and users' text)."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            with contextlib.suppress(ValueError, OSError):
-                reconfigure(errors="backslashreplace")
-
-
-def _silence_stdout() -> None:
-    import os
-
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return UsageError.exit_code
+    print(
+        f"error: {where}{error.strerror or error}: check the path and its permissions",
+        file=sys.stderr,
+    )
+    return 1
 
 
 # command → (module, function): each module is imported only when its command runs
