@@ -102,29 +102,21 @@ def schema(catalog: Catalog) -> dict[str, Any]:
 
 def load_file(path: str | Path) -> Answers:
     """An answers file: YAML or JSON (JSON is YAML), a mapping of the keys the wizard records."""
-    import yaml
+    from bootstrap.safe_io import MAX_ANSWERS, load_yaml, read_text
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_ANSWERS, "answers file", "YAML or JSON file")
     except FileNotFoundError:
         raise UsageError(
             f"answers file {path}: not found: pass an existing YAML or JSON file"
         ) from None
-    except IsADirectoryError:
-        raise UsageError(f"answers file {path}: is a folder: pass a YAML or JSON file") from None
     except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UsageError(
-            f"answers file {path}: cannot be read ({exc}): pass a UTF-8 text file"
+            f"answers file {path}: cannot be read ({reason}): pass a UTF-8 text file"
         ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise UsageError(
-            f"answers file {path}: not valid YAML or JSON{where}: fix the syntax"
-        ) from None
+    data = load_yaml(text, f"answers file {path}")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -258,15 +250,52 @@ def record(answers: Answers, version: str, catalogs: list[str] | None = None) ->
 
 
 def read_recorded(project_dir: Path) -> Answers:
-    """The answers a generated project recorded, for validate, lock, update and build."""
+    """The answers a generated project recorded, for validate, lock, update and build.
+
+    Checked where it is read (types, patterns, layout paths), so a hand-edited file fails here
+    with its key named rather than deep inside a command.
+    """
+    from bootstrap.safe_io import MAX_ANSWERS, load_json, read_text
+
     path = project_dir / RECORD_PATH
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = read_text(path, MAX_ANSWERS, "recorded answers")
     except FileNotFoundError:
         raise UsageError(
             f"{project_dir}: no {RECORD_PATH}: pass a folder made by bootstrap new or bootstrap init"
         ) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UsageError(
-            f"{path}: cannot be read ({exc}): restore it from version control"
+            f"{path}: cannot be read ({reason}): restore it from version control"
         ) from None
+    data = load_json(text, str(path))
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"{path}: should be a mapping of answers, not {type(data).__name__}: "
+            "restore it from version control"
+        )
+    _check_recorded(data, path)
+    return data
+
+
+def _check_recorded(data: Answers, path: Path) -> None:
+    """The shipped schema (without the catalog's enums: the catalog is read after this file)."""
+    from jsonschema import Draft202012Validator
+
+    shipped = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    errors = sorted(
+        Draft202012Validator(shipped).iter_errors(data),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
+    if errors:
+        error = errors[0]
+        where = ".".join(str(p) for p in error.absolute_path) or "the top level"
+        shown = (
+            repr(error.instance) if isinstance(error.instance, str) else json.dumps(error.instance)
+        )
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        raise UsageError(
+            f"{path}: {where} {shown} {_reason(error)}: fix it or restore it from version control"
+        )

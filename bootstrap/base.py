@@ -16,17 +16,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
-from bootstrap import __version__
+from bootstrap import __version__, safe_io
 from bootstrap.errors import UsageError
+from bootstrap.safe_io import MAX_RECORDED, load_json, read_text
 
 BASE_PATH = Path(".devcontainer") / "bootstrap-base.json"
 RECORD = ".devcontainer/bootstrap.json"
 CERTS = ".devcontainer/certs/"
 DERIVED = ("requirements.txt", ".devcontainer/requirements.txt")  # re-locked, never merged
 NOT_IN_BASE = (RECORD, BASE_PATH.as_posix(), *DERIVED)
+_FIX = "restore it from version control (or delete it: update then re-renders a base)"
 
 
 @dataclass
@@ -78,33 +80,36 @@ def write_base(project: Path, paths: Mapping[str, str] | None = None) -> None:
 
 
 def read_base(project: Path) -> Base | None:
-    """The stored base, or None when the project has none (made before bases were stored)."""
+    """The stored base, or None when the project has none (made before bases were stored).
+
+    The base lives in the project, so anyone who can edit the project can edit it: it is read
+    within a size limit, every path in it must name a file inside the project, and every value
+    must have the shape bootstrap wrote, or the command stops naming the file and the key.
+    """
     path = project / BASE_PATH
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = read_text(path, MAX_RECORDED, "stored base")
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise UsageError(
-            f"{path}: cannot be read ({exc}): restore it from version control"
-        ) from None
-    try:
-        files = {rel: "\n".join(lines) for rel, lines in data["files"].items()}
-        paths = {str(k): str(v) for k, v in data.get("paths", {}).items()}
-        version = data.get("bootstrap_version")
-    except (KeyError, TypeError, AttributeError):
-        raise UsageError(f"{path}: not a bootstrap base: restore it from version control") from None
-    for rel in [*files, *paths, *paths.values()]:
-        if not inside(rel):
-            raise UsageError(
-                f"{path}: the path {rel!r} leaves the project: restore the file from version control"
-            )
-    return Base(files, paths, version if isinstance(version, str) else None, True)
-
-
-def inside(rel: str) -> bool:
-    """Whether ``rel`` (a POSIX path from a project's own files) names something inside it."""
-    if not rel or "\\" in rel or "\0" in rel:
-        return False
-    pure = PurePosixPath(rel)
-    return not pure.is_absolute() and ".." not in pure.parts and not PureWindowsPath(rel).drive
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(f"{path}: cannot be read ({reason}): {_FIX}") from None
+    data: Any = load_json(text, str(path))
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        raise UsageError(f"{path}: not a bootstrap base (no files mapping): {_FIX}")
+    files: dict[str, str] = {}
+    for name, lines in data["files"].items():
+        safe_io.inside(project, name, f"{path}: files")
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+            raise UsageError(f"{path}: files.{name} should be a list of lines: {_FIX}")
+        files[name] = "\n".join(lines)
+    paths = data.get("paths", {})
+    if not isinstance(paths, dict):
+        raise UsageError(f"{path}: paths should be a mapping: {_FIX}")
+    for source, target in paths.items():
+        safe_io.inside(project, source, f"{path}: paths")
+        safe_io.inside(project, target, f"{path}: paths.{source}")
+    version = data.get("bootstrap_version")
+    if version is not None and not isinstance(version, str):
+        raise UsageError(f"{path}: bootstrap_version should be a string: {_FIX}")
+    return Base(files, dict(paths), version, True)

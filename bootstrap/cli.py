@@ -1,4 +1,4 @@
-"""The command line: flags → answers, one line per failure, exit codes 0/1/2/130.
+"""The command line: flags → answers, one line per failure, exit codes 0/1/2/130/143/129.
 
 Start-up matters (people run this many times a day): only argparse is imported here; every
 command imports what it needs when it runs.
@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from bootstrap import __version__, report_json
-from bootstrap.errors import BootstrapError, Interrupted, UsageError
+from bootstrap.errors import BootstrapError, Interrupted, Terminated, UsageError
+from bootstrap.last_resort import (
+    handle_signals,
+    restore_signals,
+    silence_stdout,
+    tolerant_output,
+    unexpected,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Python projects in dev containers: VS Code, Codespaces and plain docker build.",
     )
     parser.add_argument("--version", action="version", version=f"bootstrap {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     new = sub.add_parser("new", help="make a new project (asks a few questions)")
@@ -183,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
         "completion", help="print a tab-completion script for bash, zsh or fish"
     )
     completion.add_argument("shell", choices=["bash", "zsh", "fish"], metavar="SHELL")
+    for command in sub.choices.values():
+        # accepted after the command too; SUPPRESS keeps a --debug given before it
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
@@ -192,6 +207,15 @@ def _add_json_flag(parser: argparse.ArgumentParser, help: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    tolerant_output()
+    previous = handle_signals()
+    try:
+        return _main(words)
+    finally:
+        restore_signals(previous)
+
+
+def _main(words: list[str]) -> int:
     args: argparse.Namespace | None = None
     try:
         args = build_parser().parse_args(words)
@@ -201,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "json", False) and args.command in JSON_COMMANDS:
             return report_json.run(args, _command(JSON_COMMANDS[args.command]))
         return int(_dispatch(args) or 0)
+    except Terminated as stop:
+        print(f"{stop.reason}: nothing was written", file=sys.stderr)
+        return stop.exit_code
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return Interrupted.exit_code
@@ -214,14 +241,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BootstrapError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.exit_code
+    except RecursionError:
+        # a structure nested deeper than any parser limit caught: bad input, not a bug
+        print("error: input nested too deeply: flatten the file bootstrap read", file=sys.stderr)
+        return UsageError.exit_code
+    except BrokenPipeError:
+        silence_stdout()
+        return 1
     except OSError as error:
-        # a file that vanished or cannot be read mid-command: one line, not a traceback
-        where = f"{error.filename}: " if error.filename else ""
+        return _os_error(error)
+    except Exception as error:
+        return unexpected(error, debug=bool(getattr(args, "debug", False)) or "--debug" in words)
+
+
+def _os_error(error: OSError) -> int:
+    """A file that vanished or cannot be read or written mid-command: one line, not a traceback.
+
+    A path no file system can hold, or a folder bootstrap may not change, is an unusable path the
+    user named (exit 2); anything else (a full disk, an I/O error) is the environment (exit 1).
+    """
+    import errno
+
+    name = str(error.filename or "")
+    where = f"{name[:97] + '...' if len(name) > 100 else name}: " if name else ""
+    if error.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+        print(f"error: {where}{error.strerror}: use a shorter path", file=sys.stderr)
+        return UsageError.exit_code
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         print(
-            f"error: {where}{error.strerror or error}: check the path and its permissions",
+            f"error: {where}{error.strerror}: make it writable or use a copy; nothing was changed",
             file=sys.stderr,
         )
-        return 1
+        return UsageError.exit_code
+    print(
+        f"error: {where}{error.strerror or error}: check the path and its permissions",
+        file=sys.stderr,
+    )
+    return 1
 
 
 #: Commands whose --json prints one document (bootstrap/report_json.py); catalog --json is the catalog.

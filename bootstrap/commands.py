@@ -186,8 +186,11 @@ def add_command(args: argparse.Namespace) -> int:
                 f"package {package!r} is a URL: a hashed lock needs packages from the index, use NAME==VERSION"
             )
         added.append(requirement)
-    before = path.read_bytes()
-    text = before.decode("utf-8")
+    from bootstrap.lock_legacy import read_in
+    from bootstrap.safe_io import read_project_file
+
+    read_in(path.parent)  # refuses what cannot be locked safely, before anything changes
+    text = read_project_file(path, "requirements.in")
     names = {canonicalize_name(r.name) for r in added}
     kept = []
     for line in text.splitlines():
@@ -200,15 +203,14 @@ def add_command(args: argparse.Namespace) -> int:
                 pass
         kept.append(line)
     new_text = "\n".join(kept).rstrip("\n") + "\n" + "".join(str(r) + "\n" for r in added)
-    lock = project / "requirements.txt"
-    lock_before = lock.read_bytes() if lock.exists() else None
-    writer.write_file(path, new_text.encode("utf-8"))
+    restore_in = writer.restoring(path)
+    restore_lock = writer.restoring(path.parent / "requirements.txt")
     try:
+        writer.write_file(path, new_text)
         _lock_and_report(project, args)
     except BaseException:
-        writer.write_file(path, before)
-        if lock_before is not None:
-            writer.write_file(lock, lock_before)
+        restore_in()
+        restore_lock()
         raise
     print(f"added to requirements.in: {', '.join(str(r) for r in added)}")
     return 0

@@ -35,3 +35,13 @@ class Interrupted(BootstrapError):
     """Ctrl-C: nothing was written."""
 
     exit_code = 130
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (a KeyboardInterrupt, so every cleanup runs),
+    exiting 128 + the signal's number as shells expect."""
+
+    def __init__(self, reason: str, signum: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.exit_code = 128 + signum

@@ -33,7 +33,15 @@ def dockerfile_path(project: Path) -> Path:
     build = data.get("build") if isinstance(data, dict) else None
     name = build.get("dockerfile") if isinstance(build, dict) else None
     if isinstance(name, str) and name:
-        return Path(_normalise(project / DEVCONTAINER_DIR / name))
+        from bootstrap.errors import UsageError
+
+        path = Path(_normalise(project / DEVCONTAINER_DIR / name))
+        if Path(name).is_absolute() or not path.resolve().is_relative_to(project.resolve()):
+            raise UsageError(
+                f"{project / DEVCONTAINER_JSON}: build.dockerfile {name!r} is outside the project: "
+                "name a Dockerfile inside it"
+            )
+        return path
     return project / "Dockerfile"
 
 
@@ -104,11 +112,10 @@ def rendered_names(plan: Mapping[str, Any], *, siblings: bool = True) -> list[st
 
 
 def _devcontainer(project: Path) -> Any:
-    path = project / DEVCONTAINER_JSON
-    try:
-        import json5
+    from bootstrap.validate import read_jsonc
 
-        return json5.loads(path.read_text(encoding="utf-8"))
+    try:
+        return read_jsonc(project / DEVCONTAINER_JSON)
     except (OSError, ValueError):
         return None
 

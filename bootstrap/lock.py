@@ -31,11 +31,13 @@ from bootstrap.catalog import load
 from bootstrap.errors import BootstrapError, UsageError
 from bootstrap.index import cache_dir, index_url, reachable, tool_env, uv_binary
 from bootstrap.layout import requirements_dir
-from bootstrap.lock_legacy import lock_legacy, pins_of, read_in
-from bootstrap.requirements import RequirementsIn, is_pinned
+from bootstrap.lock_legacy import lock_legacy, read_in
+from bootstrap.requirements import RequirementsIn, is_pinned, pins_of
 from bootstrap.requirements import parse as parse_requirements
 from bootstrap.resolution import VCS, explain_failure, origins_of
+from bootstrap.safe_io import read_project_file
 from bootstrap.sdist import sdist_metadata
+from bootstrap.writer import write_file
 
 MACHINES = ("x86_64", "aarch64")
 # manylinux_2_28 is the newest wheel tag every catalog base image accepts (bullseye's glibc is 2.31)
@@ -216,7 +218,11 @@ def lock_with_uv(
     relax = parsed.relaxing()
     wanted = parsed.for_lock()
     previous = project / "requirements.txt"
-    before = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""
+    before = (
+        read_project_file(previous, "requirements.txt")
+        if previous.is_file() and not upgrade
+        else ""
+    )
     keep = _preferences(before, parsed) if relax or before else ""
     metadata = list(metadata)
     results: dict[str, str] = {}
@@ -311,7 +317,7 @@ def write_partial(project: Path, python: str) -> None:
         )
     body = "".join(line + "\n" for line in requirements)
     text = PARTIAL_HEADER.format(python=python) + _extra_index_lines(project) + body
-    (project / "requirements.txt").write_text(text, encoding="utf-8")
+    write_file(project / "requirements.txt", text)
 
 
 PROJECT_STEP = "requirements-project.txt"
@@ -380,6 +386,7 @@ def lock_project(
     """Lock ``project`` for CPython ``python`` on Linux, or fall back to its curated pins."""
     root = project.resolve()
     project = requirements_dir(project)  # the root, or .devcontainer/ in an adopted project
+    read_in(project)  # refuses lines that would build the project's own code on this machine
     start = time.monotonic()
     url = index_url(index)
     if offline:
@@ -425,7 +432,7 @@ def lock_project(
         )
         machines = " and ".join(MACHINES)
     text = HEADER.format(python=python, machines=machines) + _extra_index_lines(project) + body
-    (project / "requirements.txt").write_text(text, encoding="utf-8")
+    write_file(project / "requirements.txt", text)
     write_project_step(project, root)
     return LockResult(True, time.monotonic() - start, "locked")
 

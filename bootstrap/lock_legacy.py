@@ -41,10 +41,11 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from bootstrap.errors import BootstrapError
+from bootstrap.errors import BootstrapError, UsageError
 from bootstrap.index import ca_bundle, cache_dir, ssl_context, tool_env, uv_binary
-from bootstrap.requirements import parse
+from bootstrap.requirements import parse, pins_of
 from bootstrap.resolution import VCS, explain_failure, origins_of
+from bootstrap.safe_io import MAX_MANIFEST, read_project_file
 from bootstrap.sdist import newest_sdist, sdist_metadata
 
 PIP_VERSION = "23.2.1"
@@ -279,32 +280,44 @@ def format_lock(
 
 def read_in(project: Path) -> tuple[list[str], list[str]]:
     """requirements.in as (requirement lines, extra index URLs); local paths are left out: the
-    image installs them after the lock, and the host never builds them."""
-    parsed = parse((project / "requirements.in").read_text(encoding="utf-8"))
-    lines = [
-        line.text
-        for line in parsed.lines
-        if line.kind in ("requirement", "invalid")
-        or (line.kind == "url" and not VCS.match(line.text))
-    ]
+    image installs them after the lock, and the host never builds them.
+
+    Refuses (exit 2, naming the line) what would make locking run code on this machine: a URL to
+    anything but a wheel (the resolver builds a source archive to read its metadata), and lines
+    that are not requirements at all.
+    """
+    path = project / "requirements.in"
+    try:
+        text = read_project_file(path, "requirements.in", MAX_MANIFEST)
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#x} at offset {exc.start}): "
+            "save it as UTF-8"
+        ) from None
+    parsed = parse(text)
+    lines = []
+    for line in parsed.lines:
+        if line.kind == "local" or (line.kind == "url" and VCS.match(line.text)):
+            continue  # the image installs these after the lock (requirements-project.txt)
+        _check_requirement(line.text, line.number)
+        lines.append(line.text)
     return lines, parsed.extra_index_urls
 
 
-def pins_of(lock_text: str) -> dict[str, str]:
-    """canonical name → version of every ``name==version`` line of a lock."""
-    pins = {}
-    for line in lock_text.replace("\\\n", " ").splitlines():
-        line = line.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-")):
-            continue
-        try:
-            requirement = Requirement(re.split(r"\s+--hash", line, maxsplit=1)[0])
-        except InvalidRequirement:
-            continue
-        spec = next(iter(requirement.specifier), None)
-        if spec is not None and spec.operator == "==":
-            pins[canonicalize_name(requirement.name)] = spec.version
-    return pins
+def _check_requirement(line: str, number: int) -> None:
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        raise UsageError(
+            f"requirements.in:{number}: {line!r} is not a requirement: use NAME, NAME==VERSION "
+            "or NAME>=VERSION"
+        ) from None
+    url = requirement.url or ""
+    if url and not (url.startswith("https://") and url.split("#")[0].endswith(".whl")):
+        raise UsageError(
+            f"requirements.in:{number}: {line!r} is a path or source URL: locking would build "
+            "it and run its setup.py on this machine: publish it to an index and use NAME==VERSION"
+        )
 
 
 def _applies(entry: Mapping[str, Any], python: str) -> bool:

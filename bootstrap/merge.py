@@ -18,11 +18,10 @@ from pathlib import Path
 
 from bootstrap import __version__
 from bootstrap.base import Base
-from bootstrap.errors import BootstrapError
+from bootstrap.errors import BootstrapError, UsageError
+from bootstrap.safe_io import GIT_SAFE, read_project_file
 
 MARKER = "<<<<<<< "
-#: git never runs a hook, an fsmonitor or a pager of the project's for bootstrap
-GIT_SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=", "-c", "core.pager=cat")
 
 
 @dataclass
@@ -88,9 +87,12 @@ def plan_changes(
             continue
         if path.is_file():
             try:
-                yours = path.read_text(encoding="utf-8")
+                yours = read_project_file(path, rel)
             except UnicodeDecodeError:
                 result.notes.append(f"{rel}: not UTF-8 text: left as it is")
+                continue
+            except UsageError as exc:
+                result.notes.append(f"{exc.message}: left as it is")
                 continue
         if new is None:  # the template no longer writes it
             if yours is None:

@@ -120,6 +120,7 @@ _FIXES = {
     errno.EACCES: "choose a folder you can write to with --output-dir",
     errno.EPERM: "choose a folder you can write to with --output-dir",
     errno.EROFS: "choose a writable --output-dir",
+    errno.ENAMETOOLONG: "choose a shorter project name or --output-dir",
 }
 
 

@@ -20,11 +20,12 @@ from dockerfile_parse import DockerfileParser
 from dockerfile_parse.parser import image_from
 
 from bootstrap import devcontainer_schema, host_commands
-from bootstrap.answers import RECORD_PATH, validate
+from bootstrap.answers import RECORD_PATH, read_recorded, validate
 from bootstrap.catalog import Catalog
 from bootstrap.errors import UsageError
 from bootstrap.layout import dockerfile_path, requirements_dir
 from bootstrap.requirements import is_pinned, lock_entries
+from bootstrap.safe_io import MAX_DEVCONTAINER, MAX_MANIFEST, Refused, check_plain, read_text
 
 DEVCONTAINER = Path(".devcontainer") / "devcontainer.json"
 
@@ -37,7 +38,17 @@ class Report:
 
 def read_jsonc(path: Path) -> Any:
     """devcontainer.json is JSONC: comments and trailing commas are allowed."""
-    return json5.loads(path.read_text(encoding="utf-8"))
+    try:
+        text = read_text(path, MAX_DEVCONTAINER, str(path))
+        try:
+            data = json.loads(text)  # plain JSON is JSONC too, and parses a hundred times faster
+        except ValueError:
+            data = json5.loads(text)
+        return check_plain(data, str(path))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except Refused as exc:
+        raise ValueError(exc.message) from None
 
 
 def _json_path(parts: Any) -> str:
@@ -88,9 +99,15 @@ def check_devcontainer(project: Path, report: Report) -> None:
 def check_requirements(project: Path, report: Report) -> None:
     path = requirements_dir(project) / "requirements.txt"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_MANIFEST, "requirements.txt")
     except FileNotFoundError:
         report.problems.append("requirements.txt: missing: run bootstrap lock .")
+        return
+    except Refused as exc:
+        report.problems.append(exc.message)
+        return
+    except UnicodeDecodeError:
+        report.problems.append("requirements.txt: not UTF-8 text: run bootstrap lock .")
         return
     for number, requirement in lock_entries(text):
         if not is_pinned(requirement):
@@ -177,9 +194,13 @@ def check_dockerfile(project: Path, catalog: Catalog, report: Report, *, lint: b
 
 
 def check_answers(project: Path, catalog: Catalog, report: Report) -> None:
-    missing = "the project's answers are unknown"
-    data = _read(project, RECORD_PATH, "JSON", missing, report)
-    if data is _MISSING:
+    if not (project / RECORD_PATH).exists():
+        report.problems.append(f"{RECORD_PATH}: missing: the project's answers are unknown")
+        return
+    try:
+        data = read_recorded(project)
+    except UsageError as exc:
+        report.problems.append(exc.message)
         return
     try:
         validate(data, catalog, origin=str(RECORD_PATH))

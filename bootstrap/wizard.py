@@ -12,7 +12,7 @@ from questionary import Choice
 
 from bootstrap.answers import SCHEMA_PATH, Answers, slugify
 from bootstrap.catalog import Catalog
-from bootstrap.errors import Interrupted, UsageError
+from bootstrap.errors import Interrupted, Terminated, UsageError
 from bootstrap.names import windows_reserved
 from bootstrap.plan import why_not
 
@@ -22,6 +22,8 @@ NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
 def _ask(question: Any) -> Any:
     try:
         return question.unsafe_ask()
+    except Terminated:
+        raise
     except KeyboardInterrupt:
         raise Interrupted("interrupted: nothing was written") from None
 

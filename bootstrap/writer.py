@@ -12,11 +12,10 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bootstrap.base import inside
 from bootstrap.errors import BootstrapError, UsageError
 
 
@@ -28,6 +27,7 @@ class Op:
     data: bytes | None
     mode: int | None = None  # default: the replaced file's mode, else 0o644
     replace: bool = True  # False: the name must be free (init never replaces a user's file)
+    replace_link: bool = False  # True: a symbolic link there is replaced itself (never followed)
 
 
 _FIXES = {
@@ -37,16 +37,45 @@ _FIXES = {
     errno.EACCES: "check the folder's permissions",
     errno.EPERM: "check the folder's permissions",
     errno.EROFS: "the file system is read-only: copy the project somewhere writable",
+    errno.ENAMETOOLONG: "use a shorter path",
 }
+
+
+_UNUSABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG)
 
 
 def fix_for(exc: OSError) -> str:
     return _FIXES.get(exc.errno or 0, "check the folder and try again")
 
 
-def write_file(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Replace one file atomically (requirements.in, requirements.txt)."""
-    apply(path.parent, [Op(path.name, data, mode)])
+def write_file(
+    path: str | os.PathLike[str],
+    data: bytes | str,
+    *,
+    mode: int | None = None,
+    replace_link: bool = False,
+) -> None:
+    """Replace one file atomically (requirements.in, requirements.txt): never through a link;
+    ``replace_link`` (--force) replaces a link itself, never the file it points to."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    apply(path.parent, [Op(path.name, data, mode, replace_link=replace_link)])
+
+
+def restoring(path: Path) -> Callable[[], None]:
+    """A function that puts ``path`` back as it is now (or removes it if it does not exist)."""
+    if path.is_symlink():
+        return lambda: None  # the writer never writes through a link: nothing to put back
+    before = path.read_bytes() if path.is_file() else None
+
+    def restore() -> None:
+        if before is None:
+            path.unlink(missing_ok=True)
+        elif not path.is_file() or path.read_bytes() != before:
+            write_file(path, before)
+
+    return restore
 
 
 def apply(root: Path, ops: Sequence[Op]) -> list[str]:
@@ -104,7 +133,9 @@ def apply(root: Path, ops: Sequence[Op]) -> list[str]:
             ) from None
         if isinstance(exc, OSError):
             where = exc.filename or root
-            raise BootstrapError(
+            # a folder the user may not change is their input (2); a full disk, the machine (1)
+            kind = UsageError if exc.errno in _UNUSABLE else BootstrapError
+            raise kind(
                 f"writing {where} failed ({exc.strerror or exc}): {fix_for(exc)}; "
                 "nothing was written"
             ) from None
@@ -113,12 +144,35 @@ def apply(root: Path, ops: Sequence[Op]) -> list[str]:
         if backup is not None:
             with contextlib.suppress(OSError):
                 backup.unlink()
+    for folder in {target.parent for target, _backup in done}:
+        _sync_folder(folder)
     return [op.path for op in ops]
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames themselves durable (best effort: not every file system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.EBADF, errno.EROFS):
+            raise
+    finally:
+        os.close(fd)
 
 
 def _check(root: Path, op: Op) -> None:
     """Refuse a path that leaves ``root`` or goes through a link, before anything is written."""
-    if not inside(op.path):
+    if not op.path or op.path.startswith(("/", "\\")) or ".." in Path(op.path).parts:
         raise UsageError(f"{op.path!r} leaves {root}: bootstrap writes only inside the project")
     folder = root
     parts = Path(op.path).parts
@@ -132,7 +186,7 @@ def _check(root: Path, op: Op) -> None:
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"{folder} is a file where bootstrap writes a folder: move it away")
     target = root / op.path
-    if target.is_symlink() and op.data is not None:
+    if target.is_symlink() and op.data is not None and not op.replace_link:
         raise UsageError(
             f"{target} is a symbolic link: bootstrap does not write through links; "
             "replace it with a file"
@@ -167,7 +221,8 @@ def _stage(target: Path, op: Op) -> Path:
             os.fsync(out.fileno())
         mode = op.mode
         if mode is None:
-            mode = target.stat().st_mode & 0o777 if target.is_file() else 0o644
+            keep = target.is_file() and not target.is_symlink()
+            mode = target.stat().st_mode & 0o777 if keep else 0o666 & ~_umask()
         os.chmod(temp, mode)
     except BaseException:
         temp.unlink(missing_ok=True)

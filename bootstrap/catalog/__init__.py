@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,11 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap.errors import UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from bootstrap.safe_io import MAX_CATALOG, load_toml, read_text
 
 RECORDS_DIR = Path(__file__).parent / "records"
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "catalog.schema.json"
@@ -86,13 +81,60 @@ def validate_record(record: Any, origin: str) -> None:
         raise UsageError(f"catalog record {origin}: {where}: {error.message}: fix the record")
 
 
+def check_semantics(record: Record, origin: str) -> None:
+    """What the schema cannot say but the code later parses: versions, specifiers, requirements
+    and file paths, each refused here with the file and the key named."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    def refuse(where: str, value: Any, why: str) -> None:
+        raise UsageError(f"catalog record {origin}: {where}: {value!r} {why}: fix the record")
+
+    if record["kind"] == "python":
+        try:
+            Version(record["id"])
+        except InvalidVersion:
+            refuse("/id", record["id"], "is not a Python version such as 3.12")
+        if not isinstance(record.get("image"), str):
+            refuse("/image", record.get("image"), "is missing: a Python record names its image")
+    stack: list[tuple[Any, str]] = [(record, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, list):
+            stack += [(item, f"{where}/{i}") for i, item in enumerate(node)]
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            here = f"{where}/{key}"
+            if key == "python" and isinstance(value, str) and where:
+                try:
+                    SpecifierSet(value)
+                except InvalidSpecifier:
+                    refuse(here, value, "is not a version specifier such as >=3.9")
+            elif key == "pip" and isinstance(value, list):
+                for i, item in enumerate(value):
+                    line = item.get("requirement") if isinstance(item, dict) else item
+                    try:
+                        Requirement(str(line))
+                    except InvalidRequirement:
+                        refuse(f"{here}/{i}", line, "is not a requirement such as pandas==2.2.3")
+            elif key == "files" and isinstance(value, list):
+                for i, item in enumerate(value):
+                    path = item.get("path") if isinstance(item, dict) else None
+                    if isinstance(path, str) and ".." in path.split("/"):
+                        refuse(f"{here}/{i}/path", path, "leaves the project")
+            stack.append((value, here))
+
+
 def _read(path: Path) -> list[Record]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = load_toml(read_text(path, MAX_CATALOG, "catalog file"), f"catalog file {path}")
     except OSError as exc:
         raise UsageError(f"catalog file {path}: {exc.strerror}: pass a readable file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"catalog file {path}: not valid TOML ({exc}): fix the file") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"catalog file {path}: not UTF-8 ({exc}): fix the file") from None
     records = data.get("record") if set(data) == {"record"} else [data]
     if not isinstance(records, list):
         raise UsageError(f"catalog file {path}: [[record]] must be an array of tables")
@@ -120,7 +162,7 @@ def load(extra: Iterable[str | os.PathLike[str]] = (), *, use_env: bool = True) 
     """Built-in records, then organisation catalogs, each overriding by (kind, id)."""
     locations: list[tuple[Path, bool]] = [(RECORDS_DIR, True)]
     if use_env and os.environ.get(ENV_VAR):
-        locations += [(Path(p), False) for p in os.environ[ENV_VAR].split(os.pathsep) if p]
+        locations += [(p, False) for p in _env_locations(os.environ[ENV_VAR])]
     locations += [(Path(p), False) for p in extra]
     records: dict[str, dict[str, Record]] = {kind: {} for kind in KINDS}
     origins: dict[tuple[str, str], str] = {}
@@ -130,11 +172,20 @@ def load(extra: Iterable[str | os.PathLike[str]] = (), *, use_env: bool = True) 
                 origin = str(path) if index == 0 else f"{path}[{index}]"
                 if not builtin:
                     validate_record(record, origin)
+                    check_semantics(record, origin)
                 records[record["kind"]][record["id"]] = record
                 origins[(record["kind"], record["id"])] = "built-in" if builtin else str(path)
     _check_ids(records)
     ordered = {kind: dict(sorted(records[kind].items(), key=_sort_key)) for kind in KINDS}
     return Catalog(ordered, origins)
+
+
+def _env_locations(value: str) -> list[Path]:
+    """BOOTSTRAP_CATALOG: paths joined by os.pathsep, unless the whole value is one existing
+    path (a folder name may itself hold the separator)."""
+    if os.path.exists(value):
+        return [Path(value)]
+    return [Path(p) for p in value.split(os.pathsep) if p]
 
 
 def _check_ids(records: dict[str, dict[str, Record]]) -> None:
@@ -154,4 +205,4 @@ def builtin() -> Catalog:
 @cache
 def uv_pin() -> dict[str, Any]:
     """The uv release the generated build stage installs: version and the sha256 of its wheels."""
-    return tomllib.loads(UV_PATH.read_text(encoding="utf-8"))
+    return load_toml(UV_PATH.read_text(encoding="utf-8"), str(UV_PATH))

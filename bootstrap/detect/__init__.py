@@ -24,6 +24,7 @@ from bootstrap.detect.requirements import (
     apt_packages,
     config_root,
     declared,
+    dig,
     normalise,
     read_toml,
 )
@@ -112,7 +113,8 @@ def _name_and_description(project: Path, warnings: list[str]) -> tuple[str, str]
     pyproject = project / "pyproject.toml"
     if pyproject.is_file():
         data, _ = read_toml(pyproject, "pyproject.toml", [])
-        meta = data.get("project", {}) or data.get("tool", {}).get("poetry", {})
+        meta = dig(data, "project") or dig(data, "tool", "poetry")
+        meta = meta if isinstance(meta, dict) else {}
         if isinstance(meta.get("name"), str):
             name = meta["name"]
         if isinstance(meta.get("description"), str):

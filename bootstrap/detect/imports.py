@@ -6,7 +6,6 @@ the project's own module names, and a warning for each file that cannot be read.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -14,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap.detect.source import SourceInfo, Unparsable, decode, scan, scan_fast
+from bootstrap.errors import UsageError
+from bootstrap.safe_io import MAX_NOTEBOOK, Refused, load_json, read_bytes, read_text
 
 #: Folders that are never the project's code: tools' caches, virtualenvs, build output.
 SKIP_DIRS = {
@@ -47,7 +48,10 @@ class Code:
 
 
 def is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file() or (path / "bin" / "activate").is_file()
+    try:
+        return (path / "pyvenv.cfg").is_file() or (path / "bin" / "activate").is_file()
+    except OSError:  # a folder that cannot be read is not one bootstrap can use
+        return False
 
 
 def _not_regular(path: Path) -> str | None:
@@ -68,11 +72,18 @@ def walk(
 ) -> list[Path]:
     """Source files and notebooks, hidden folders, virtualenvs and build output left out.
 
-    ``extensions`` collects the names of importable modules that are not .py files.
+    ``extensions`` collects the names of importable modules that are not .py files; a folder
+    that cannot be read is a warning in ``warnings``, not a stop.
     """
     extensions = extensions if extensions is not None else set()
+
+    def unreadable(error: OSError) -> None:
+        if warnings is not None and error.filename:
+            rel = os.path.relpath(error.filename, project)
+            warnings.append(f"{rel}: cannot be read ({error.strerror}): skipped")
+
     found: list[Path] = []
-    for root, dirs, files in os.walk(project):
+    for root, dirs, files in os.walk(project, onerror=unreadable):
         here = Path(root)
         dirs[:] = sorted(
             d
@@ -145,10 +156,10 @@ def _record(
 def read_python(project: Path, path: Path, code: Code) -> None:
     rel = path.relative_to(project).as_posix()
     try:
-        if path.stat().st_size > MAX_BYTES:
-            code.warnings.append(f"{rel}: larger than {MAX_BYTES // 1_000_000} MB: skipped")
-            return
-        text = decode(path.read_bytes())
+        text = decode(read_bytes(path, MAX_BYTES, rel))
+    except Refused as exc:
+        code.warnings.append(f"{rel}: {exc.reason}: skipped")
+        return
     except UnicodeDecodeError:
         code.warnings.append(f"{rel}: not decodable (no valid coding line, not UTF-8): skipped")
         return
@@ -187,11 +198,14 @@ _PIP_MAGIC = re.compile(r"^\s*[%!]\s*(?:pip3?|python3?\s+-m\s+pip|conda|mamba)\s
 def read_notebook(project: Path, path: Path, code: Code) -> None:
     rel = path.relative_to(project).as_posix()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(read_text(path, MAX_NOTEBOOK, rel), rel)
+    except Refused as exc:
+        code.warnings.append(f"{rel}: {exc.reason}: skipped")
+        return
     except UnicodeDecodeError:
         code.warnings.append(f"{rel}: not UTF-8: skipped")
         return
-    except ValueError:
+    except UsageError:
         code.warnings.append(f"{rel}: not valid notebook JSON: skipped")
         return
     except OSError as exc:
@@ -200,7 +214,12 @@ def read_notebook(project: Path, path: Path, code: Code) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         code.warnings.append(f"{rel}: not a notebook (no cells): skipped")
         return
-    language = (data.get("metadata") or {}).get("kernelspec", {}).get("language", "python")
+    kernelspec = (
+        data.get("metadata", {}).get("kernelspec")
+        if isinstance(data.get("metadata"), dict)
+        else None
+    )
+    language = kernelspec.get("language", "python") if isinstance(kernelspec, dict) else "python"
     if str(language).lower() != "python":
         code.warnings.append(f"{rel}: a {language} notebook: its code is not read")
         code.notebooks.append(rel)

@@ -20,6 +20,7 @@ from packaging.version import Version
 from bootstrap.detect.requirements import (
     _line_of,
     _text,
+    dig,
     read_environment_yml,
     read_setup_cfg,
     read_toml,
@@ -99,7 +100,7 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
     pipfile = root / "Pipfile"
     if pipfile.is_file():
         data, text = read_toml(pipfile, "Pipfile", warnings)
-        version = str(data.get("requires", {}).get("python_version", ""))
+        version = str(dig(data, "requires", "python_version") or "")
         if _exact(version):
             where = f"Pipfile:{_line_of(text, 'python_version')}"
             out.append(
@@ -107,7 +108,8 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
             )
 
     env, text, name = read_environment_yml(root, warnings)
-    for dep in env.get("dependencies", []) or []:
+    env_deps = env.get("dependencies")
+    for dep in env_deps if isinstance(env_deps, list) else []:
         match = re.match(r"^python\s*(=|==|>=|<=|<|>|~=)?\s*([\d.*]+)?", str(dep))
         if isinstance(dep, str) and match and match.group(2):
             op, version = match.group(1) or "==", match.group(2)
@@ -120,8 +122,8 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
     pyproject = project / "pyproject.toml"
     if pyproject.is_file():
         data, text = read_toml(pyproject, "pyproject.toml", warnings)
-        requires = data.get("project", {}).get("requires-python")
-        poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
+        requires = dig(data, "project", "requires-python")
+        poetry = dig(data, "tool", "poetry", "dependencies", "python")
         if isinstance(requires, str) and _specifier(requires):
             where = f"pyproject.toml:{_line_of(text, 'requires-python')}"
             out.append(Declaration(requires, where, f"requires-python = {requires!r}"))

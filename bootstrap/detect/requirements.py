@@ -12,7 +12,6 @@ import configparser
 import io
 import json
 import re
-import sys
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,8 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from bootstrap.detect.pypi_names import canonical, conda_to_pypi
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from bootstrap.errors import UsageError
+from bootstrap.safe_io import MAX_MANIFEST, Refused, load_toml, load_yaml, read_text
 
 
 @dataclass(frozen=True)
@@ -37,11 +33,29 @@ class Declared:
 
 
 def normalise(line: str) -> str | None:
-    """A PEP 508 requirement as requirements.in writes it, or None when it is not one."""
+    """A PEP 508 requirement as requirements.in writes it, or None when it is not one.
+
+    A path or source URL is not one either: locking would build it, running its setup.py on
+    this machine (a URL of a built wheel is kept).
+    """
     try:
-        return str(Requirement(line.strip()))
+        requirement = Requirement(line.strip())
     except InvalidRequirement:
         return None
+    url = requirement.url or ""
+    if url and not (url.startswith("https://") and url.split("#")[0].endswith(".whl")):
+        return None
+    return str(requirement)
+
+
+def dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...``, or None where a level is missing or not a table (hand-written files
+    hold anything: ``project = "oops"``)."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
 
 
 def read_requirements_txt(
@@ -97,9 +111,11 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 def _text(path: Path, rel: str, warnings: list[str]) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path, MAX_MANIFEST, rel)
     except UnicodeDecodeError:
         warnings.append(f"{rel}: not UTF-8 text: skipped")
+    except Refused as exc:
+        warnings.append(f"{rel}: {exc.reason}: skipped")
     except OSError as exc:
         warnings.append(f"{rel}: cannot be read ({exc.strerror}): skipped")
     return None
@@ -115,9 +131,12 @@ def read_toml(path: Path, rel: str, warnings: list[str]) -> tuple[dict[str, Any]
     if text is None:
         return {}, ""
     try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        warnings.append(f"{rel}: not valid TOML ({exc}): skipped")
+        return load_toml(text, rel), text
+    except Refused as exc:
+        warnings.append(f"{rel}: {exc.reason}: skipped")
+        return {}, ""
+    except UsageError:
+        warnings.append(f"{rel}: not valid TOML: skipped")
         return {}, ""
 
 
@@ -127,17 +146,17 @@ def from_pyproject(project: Path, warnings: list[str]) -> list[Declared]:
         return []
     data, text = read_toml(path, "pyproject.toml", warnings)
     out: list[Declared] = []
-    deps = data.get("project", {}).get("dependencies", [])
+    deps = dig(data, "project", "dependencies")
     for dep in deps if isinstance(deps, list) else []:
         requirement = normalise(str(dep))
         if requirement:
             name = Requirement(requirement).name
             out.append(Declared(requirement, f"pyproject.toml:{_line_of_name(text, name)}"))
-    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    poetry = dig(data, "tool", "poetry", "dependencies")
     for name, spec in poetry.items() if isinstance(poetry, dict) else []:
         if name.lower() == "python":
             continue
-        version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
+        version = str(spec.get("version", "")) if isinstance(spec, dict) else str(spec)
         requirement = normalise(name + _poetry_spec(version))
         if requirement:
             out.append(Declared(requirement, f"pyproject.toml:{_line_of_name(text, name)}"))
@@ -280,7 +299,7 @@ def from_pipfile(project: Path, warnings: list[str]) -> list[Declared]:
     for section in ("packages", "dev-packages"):  # repo2docker installs both (pipenv --dev)
         packages = data.get(section, {})
         for name, spec in packages.items() if isinstance(packages, dict) else []:
-            version = spec.get("version", "*") if isinstance(spec, dict) else str(spec)
+            version = str(spec.get("version", "*")) if isinstance(spec, dict) else str(spec)
             requirement = normalise(name + ("" if version.strip() == "*" else version))
             if requirement:
                 out.append(Declared(requirement, f"{rel.as_posix()}:{_line_of_name(text, name)}"))
@@ -291,12 +310,13 @@ def read_environment_yml(project: Path, warnings: list[str]) -> tuple[dict[str, 
     for name in ("environment.yml", "environment.yaml"):
         path = project / name
         if path.is_file():
-            import yaml
-
             text = _text(path, name, warnings) or ""
             try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError:
+                data = load_yaml(text, name)
+            except Refused as exc:
+                warnings.append(f"{name}: {exc.reason}: skipped")
+                return {}, "", name
+            except UsageError:
                 warnings.append(f"{name}: not valid YAML: skipped")
                 return {}, "", name
             return (data if isinstance(data, dict) else {}), text, name
@@ -306,9 +326,11 @@ def read_environment_yml(project: Path, warnings: list[str]) -> tuple[dict[str, 
 def from_environment_yml(project: Path, warnings: list[str]) -> list[Declared]:
     data, text, name = read_environment_yml(project, warnings)
     out = []
-    for dep in data.get("dependencies", []) or []:
+    deps = data.get("dependencies")
+    for dep in deps if isinstance(deps, list) else []:
         if isinstance(dep, dict):
-            for item in dep.get("pip", []) or []:
+            pip = dep.get("pip")
+            for item in pip if isinstance(pip, list) else []:
                 requirement = normalise(str(item))
                 if requirement:
                     out.append(Declared(requirement, f"{name}:{_line_of(text, str(item))}"))
@@ -386,7 +408,7 @@ def declared(project: Path, warnings: list[str]) -> list[Declared]:
         for path in sorted(root.glob("requirements*.txt")) + sorted(
             root.glob("requirements/*.txt")
         ):
-            if path.is_file():
+            if path.is_file() and path.resolve().is_relative_to(project.resolve()):
                 found += read_requirements_txt(project, path, warnings)
     found += from_environment_yml(root, warnings)
     for reader in (from_pyproject, from_setup_py, from_setup_cfg):
