@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bootstrap.safe_io import read_jsonc
+
 TEMPLATE_DIR = Path(__file__).parent / "template"
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project}}"
 BASE_FILE = ".devcontainer/bootstrap-base.json"
@@ -112,8 +114,6 @@ def rendered_names(plan: Mapping[str, Any], *, siblings: bool = True) -> list[st
 
 
 def _devcontainer(project: Path) -> Any:
-    from bootstrap.validate import read_jsonc
-
     try:
         return read_jsonc(project / DEVCONTAINER_JSON)
     except (OSError, ValueError):

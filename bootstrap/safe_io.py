@@ -9,6 +9,7 @@ nesting. Writing is :mod:`bootstrap.writer`'s.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import stat
 import sys
@@ -283,3 +284,20 @@ def inside(project: Path, rel: Any, what: str) -> Path:
             "only paths inside the project are accepted"
         )
     return target
+
+
+def read_jsonc(path: Path) -> Any:
+    """devcontainer.json is JSONC: comments and trailing commas are allowed."""
+    import json5  # only devcontainer.json needs it, and only when it has comments
+
+    try:
+        text = read_text(path, MAX_DEVCONTAINER, str(path))
+        try:
+            data = json.loads(text)  # plain JSON is JSONC too, and parses a hundred times faster
+        except ValueError:
+            data = json5.loads(text)
+        return check_plain(data, str(path))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except Refused as exc:
+        raise ValueError(exc.message) from None

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import json5
 from dockerfile_parse import DockerfileParser
 from dockerfile_parse.parser import image_from
 
@@ -25,7 +24,7 @@ from bootstrap.catalog import Catalog
 from bootstrap.errors import UsageError
 from bootstrap.layout import dockerfile_path, requirements_dir
 from bootstrap.requirements import is_pinned, lock_entries
-from bootstrap.safe_io import MAX_DEVCONTAINER, MAX_MANIFEST, Refused, check_plain, read_text
+from bootstrap.safe_io import MAX_MANIFEST, Refused, read_jsonc, read_text
 
 DEVCONTAINER = Path(".devcontainer") / "devcontainer.json"
 
@@ -34,21 +33,6 @@ DEVCONTAINER = Path(".devcontainer") / "devcontainer.json"
 class Report:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def read_jsonc(path: Path) -> Any:
-    """devcontainer.json is JSONC: comments and trailing commas are allowed."""
-    try:
-        text = read_text(path, MAX_DEVCONTAINER, str(path))
-        try:
-            data = json.loads(text)  # plain JSON is JSONC too, and parses a hundred times faster
-        except ValueError:
-            data = json5.loads(text)
-        return check_plain(data, str(path))
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-    except Refused as exc:
-        raise ValueError(exc.message) from None
 
 
 def _json_path(parts: Any) -> str:

@@ -85,16 +85,17 @@ def apply(root: Path, ops: Sequence[Op]) -> list[str]:
     made: list[Path] = []
     staged: list[tuple[Op, Path | None]] = []
     done: list[tuple[Path, Path | None]] = []  # (target, backup of what it replaced)
+    current: Path | None = None
     try:
         for op in ops:
-            target = root / op.path
+            target = current = root / op.path
             if op.data is None:
                 staged.append((op, None))
                 continue
             _make_parents(root, target.parent, made)
             staged.append((op, _stage(target, op)))
         for op, temp in staged:
-            target = root / op.path
+            target = current = root / op.path
             if temp is None:
                 if target.exists() or target.is_symlink():
                     done.append((target, _set_aside(target)))
@@ -132,12 +133,12 @@ def apply(root: Path, ops: Sequence[Op]) -> list[str]:
                 "run the command again"
             ) from None
         if isinstance(exc, OSError):
-            where = exc.filename or root
+            where = current or root  # the file meant, not the temporary one beside it
             # a folder the user may not change is their input (2); a full disk, the machine (1)
             kind = UsageError if exc.errno in _UNUSABLE else BootstrapError
             raise kind(
                 f"writing {where} failed ({exc.strerror or exc}): {fix_for(exc)}; "
-                "nothing was written"
+                "nothing was changed"
             ) from None
         raise
     for _target, backup in done:

@@ -27,7 +27,7 @@ from bootstrap.detect.imports import Code, read_notebook, read_python
 from bootstrap.errors import BootstrapError
 from bootstrap.layout import dockerfile_path
 from bootstrap.lock_legacy import read_in
-from bootstrap.validate import read_jsonc
+from bootstrap.safe_io import read_jsonc
 
 CATALOG = catalog_mod.builtin()
 FUZZ = settings(

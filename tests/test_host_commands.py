@@ -13,7 +13,7 @@ import pytest
 from helpers import run
 
 from bootstrap.host_commands import check, check_mounts
-from bootstrap.validate import read_jsonc
+from bootstrap.safe_io import read_jsonc
 
 DEVCONTAINER = ".devcontainer/devcontainer.json"
 

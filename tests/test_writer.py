@@ -42,7 +42,7 @@ def test_a_failure_half_way_puts_everything_back(
         real(src, dst)
 
     monkeypatch.setattr(os, "replace", failing)
-    with pytest.raises(BootstrapError, match=r"No space left on device.*nothing was written"):
+    with pytest.raises(BootstrapError, match=r"No space left on device.*nothing was changed"):
         writer.apply(
             tmp_path, [Op("one.txt", b"A"), Op("two.txt", b"B"), Op("new/three.txt", b"C")]
         )
