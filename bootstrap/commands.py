@@ -15,6 +15,7 @@ from bootstrap.catalog import Catalog, load
 from bootstrap.cli import existing_dir
 from bootstrap.errors import UsageError, ValidationFailed
 from bootstrap.layout import requirements_dir
+from bootstrap.safe_io import MAX_CERT, read_bytes
 
 PEM_MARK = b"-----BEGIN CERTIFICATE-----"
 
@@ -32,7 +33,7 @@ def read_ca_certs(paths: list[str] | None) -> dict[str, bytes]:
     for raw in paths or []:
         path = Path(raw)
         try:
-            data = path.read_bytes()
+            data = read_bytes(path, MAX_CERT, "--ca-cert", "PEM CA certificate file")
         except FileNotFoundError:
             raise UsageError(
                 f"--ca-cert {raw}: no such file: pass the path of a PEM CA certificate"
