@@ -16,6 +16,7 @@ from typing import Any
 from bootstrap.answers import Answers, split_ids
 from bootstrap.catalog import Catalog, load
 from bootstrap.errors import UsageError
+from bootstrap.safe_io import MAX_CERT, read_bytes
 
 PEM_MARK = b"-----BEGIN CERTIFICATE-----"
 
@@ -92,7 +93,7 @@ def read_ca_certs(paths: Iterable[str] | None) -> dict[str, bytes]:
     for raw in paths or []:
         path = Path(raw)
         try:
-            data = path.read_bytes()
+            data = read_bytes(path, MAX_CERT, "--ca-cert", "PEM CA certificate file")
         except FileNotFoundError:
             raise UsageError(
                 f"--ca-cert {raw}: no such file: pass the path of a PEM CA certificate"

@@ -23,6 +23,7 @@ MB = 1024 * KB
 
 #: Limits, by what the file is. Generous for real projects, small enough to parse in a moment.
 MAX_ANSWERS = 256 * KB
+MAX_CERT = 1 * MB  # a CA bundle in PEM
 MAX_CATALOG = 1 * MB
 MAX_RECORDED = 4 * MB  # .devcontainer/bootstrap-base.json holds every file bootstrap wrote
 MAX_MANIFEST = 2 * MB  # requirements*.txt, pyproject.toml, setup.py/cfg, Pipfile, environment.yml

@@ -173,6 +173,17 @@ def test_answers_that_are_not_a_small_regular_file_exit_2(work: Path, kind: str)
     assert everything(work) == before
 
 
+@pytest.mark.parametrize("source", ["/dev/zero", "fifo"])
+def test_a_ca_cert_that_never_ends_is_refused(work: Path, source: str) -> None:
+    if source == "fifo":
+        os.mkfifo(work / "corp.crt")
+        source = str(work / "corp.crt")
+    before = everything(work)
+    result = cli("new", "--no-input", "--offline", "--ca-cert", source, cwd=work, timeout=30)
+    assert "not a regular file" in one_line(result, 2)
+    assert everything(work) == before
+
+
 # --- recorded answers and organisation catalogs -------------------------------------------------
 
 
