@@ -299,3 +299,11 @@ def test_a_development_pin_defers_to_the_catalog_pin_of_a_chosen_driver(tmp_path
     assert "Keeps    pyspark  — Pipfile:3 [dev-packages]" in out
     assert "pyspark==2.4.0 is a development pin of a package a chosen component pins" in out
     assert "py4j" not in out  # the lock's [develop] pins a laptop's tool chain, not the project's
+
+
+def test_a_python2_kernel_makes_a_notebook_python_2(tmp_path: Path) -> None:
+    nb = json.loads(notebook("x = 1\n"))
+    nb["metadata"]["kernelspec"] = {"language": "python", "name": "python2"}
+    project = write_tree(tmp_path / "old-notebooks", {"analysis.ipynb": json.dumps(nb)})
+    out = dry_run(project)
+    assert "Python   2.7  — kernel python2, analysis.ipynb" in out
