@@ -210,7 +210,11 @@ def test_a_pipfile_replaces_requirements_txt_as_repo2docker_reads_them(tmp_path:
         },
     )
     found = {d.requirement: d.source for d in declared(tmp_path, [])}
-    assert found == {"flask==2.3.3": "Pipfile:2", "click": "Pipfile:3", "pytest": "Pipfile:5"}
+    assert found == {
+        "flask==2.3.3": "Pipfile:2",
+        "click": "Pipfile:3",
+        "pytest": "Pipfile:5 [dev-packages]",
+    }
 
 
 def test_notebooks_imports_and_pip_lines(tmp_path: Path) -> None:

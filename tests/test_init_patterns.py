@@ -231,7 +231,7 @@ def test_repo2docker_precedence_binder_folder_pipfile_lock_and_apt_txt(tmp_path:
             "requirements.txt": "flask==3.0.0\n",  # ignored: binder/ takes precedence
             "runtime.txt": "python-3.9\n",
             "binder/requirements.txt": "requests==2.31.0\n",  # ignored: a Pipfile is there
-            "binder/Pipfile": '[packages]\nsix = "*"\n[dev-packages]\ntoolz = "*"\n',
+            "binder/Pipfile": '[packages]\nsix = "*"\n[dev-packages]\ntoolz = "==0.12.1"\n',
             "binder/Pipfile.lock": PIPFILE_LOCK,
             "binder/runtime.txt": "python-3.11\n",
             "binder/apt.txt": "# tools\ngraphviz\nlibpq-dev\n$(rm -rf /)\n",
@@ -242,7 +242,7 @@ def test_repo2docker_precedence_binder_folder_pipfile_lock_and_apt_txt(tmp_path:
     out = dry_run(project)
     assert "Python   3.11  — python-3.11, binder/runtime.txt:1" in out
     assert "Keeps    six==1.16.0  — binder/Pipfile.lock:" in out
-    assert "Keeps    toolz==0.12.1  — binder/Pipfile.lock:" in out
+    assert "Keeps    toolz==0.12.1  — binder/Pipfile:4 [dev-packages]" in out  # as declared
     assert "flask" not in out.lower() and "requests" not in out
     assert "Debian   graphviz  — binder/apt.txt:2" in out
     assert "Debian   libpq-dev  — binder/apt.txt:3" in out
@@ -280,3 +280,30 @@ def test_cx_oracle_brings_instant_client_with_its_build_argument(tmp_path: Path)
     assert "Options  oracle:instantclient" in out
     assert "Adds     cx_Oracle  — import cx_Oracle, db.py:1" in out
     assert "--build-arg ORACLE_INSTANTCLIENT_SHA256=" in out
+
+
+def test_a_development_pin_defers_to_the_catalog_pin_of_a_chosen_driver(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "spark-job",
+        {
+            "Pipfile": '[packages]\n[dev-packages]\npyspark = "==2.4.0"\n'
+            '[requires]\npython_version = "3.6"\n',
+            "Pipfile.lock": json.dumps(
+                {"default": {}, "develop": {"py4j": {"version": "==0.10.7"}}}
+            ),
+            "jobs/etl.py": "from pyspark.sql import SparkSession\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Driver   spark  — import pyspark.sql, jobs/etl.py:1" in out
+    assert "Keeps    pyspark  — Pipfile:3 [dev-packages]" in out
+    assert "pyspark==2.4.0 is a development pin of a package a chosen component pins" in out
+    assert "py4j" not in out  # the lock's [develop] pins a laptop's tool chain, not the project's
+
+
+def test_a_python2_kernel_makes_a_notebook_python_2(tmp_path: Path) -> None:
+    nb = json.loads(notebook("x = 1\n"))
+    nb["metadata"]["kernelspec"] = {"language": "python", "name": "python2"}
+    project = write_tree(tmp_path / "old-notebooks", {"analysis.ipynb": json.dumps(nb)})
+    out = dry_run(project)
+    assert "Python   2.7  — kernel python2, analysis.ipynb" in out

@@ -20,6 +20,7 @@ from bootstrap.detect.imports import Code, read_code
 from bootstrap.detect.pypi_names import Resolution, canonical, resolve, stdlib
 from bootstrap.detect.python_version import Declaration
 from bootstrap.detect.requirements import (
+    DEV_MARK,
     Declared,
     apt_packages,
     config_root,
@@ -427,7 +428,40 @@ def requirements_for(
         covered.add(canonical(requirement))
         added.append(Added(requirement, module, where, found.known))
     notes += _optional_notes(facts, std, own, covered)
-    return list(facts.requirements), added, options, notes
+    return (
+        _dev_pins_defer(facts.requirements, catalog, answers, options, notes),
+        added,
+        options,
+        notes,
+    )
+
+
+def _dev_pins_defer(
+    requirements: list[Declared],
+    catalog: Catalog,
+    answers: Mapping[str, Any],
+    options: list[str],
+    notes: list[str],
+) -> list[Declared]:
+    """A development-only pin of a package a chosen component pins defers to the catalog's.
+
+    ``pyspark = "==2.4.0"`` under [dev-packages] is the version a laptop once had, not a need of
+    the project; the spark driver's pin is the one tested with its Java and Python.
+    """
+    pinned = _pins(catalog, {**answers, "options": options})
+    out = []
+    for item in requirements:
+        if DEV_MARK in item.source and canonical(item.requirement) in pinned:
+            from packaging.requirements import Requirement
+
+            name = Requirement(item.requirement).name
+            notes.append(
+                f"{item.source.replace(DEV_MARK, '')}: {item.requirement} is a development pin of "
+                f"a package a chosen component pins: the catalog's tested version is used"
+            )
+            item = Declared(name, item.source)
+        out.append(item)
+    return out
 
 
 def _provided_by(module: str, covered: set[str]) -> bool:

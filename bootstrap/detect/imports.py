@@ -226,6 +226,11 @@ def read_notebook(project: Path, path: Path, code: Code) -> None:
         return
     code.notebooks.append(rel)
     code.files += 1
+    meta = data.get("metadata")
+    spec = meta.get("kernelspec") if isinstance(meta, dict) else None
+    kernel = str(spec.get("name", "")) if isinstance(spec, dict) else ""
+    if kernel.lower() in ("python2", "python27", "py27"):
+        code.python2.append((f"kernel {kernel}", rel))
     for number, cell in enumerate(data["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue

@@ -24,6 +24,10 @@ from bootstrap.errors import UsageError
 from bootstrap.safe_io import MAX_MANIFEST, Refused, load_toml, load_yaml, read_text
 
 
+#: Marks the source of a development-only requirement ([dev-packages], Pipfile.lock's develop).
+DEV_MARK = " [dev-packages]"
+
+
 @dataclass(frozen=True)
 class Declared:
     """One requirement line and where it came from (``file:line``)."""
@@ -289,20 +293,25 @@ def from_setup_cfg(project: Path, warnings: list[str]) -> list[Declared]:
     return out
 
 
-def from_pipfile(project: Path, warnings: list[str]) -> list[Declared]:
+def from_pipfile(
+    project: Path, warnings: list[str], sections: tuple[str, ...] = ("packages", "dev-packages")
+) -> list[Declared]:
     path = project / "Pipfile"
     if not path.is_file():
         return []
     data, text = read_toml(path, "Pipfile", warnings)
     out = []
     rel = path.relative_to(path.parent.parent if project.name in ("binder", ".binder") else project)
-    for section in ("packages", "dev-packages"):  # repo2docker installs both (pipenv --dev)
+    for section in sections:  # repo2docker installs both (pipenv --dev)
         packages = data.get(section, {})
         for name, spec in packages.items() if isinstance(packages, dict) else []:
             version = str(spec.get("version", "*")) if isinstance(spec, dict) else str(spec)
             requirement = normalise(name + ("" if version.strip() == "*" else version))
             if requirement:
-                out.append(Declared(requirement, f"{rel.as_posix()}:{_line_of_name(text, name)}"))
+                where = f"{rel.as_posix()}:{_line_of_name(text, name)}"
+                out.append(
+                    Declared(requirement, where + (DEV_MARK if section != "packages" else ""))
+                )
     return out
 
 
@@ -361,7 +370,9 @@ def config_root(project: Path) -> Path:
     return project
 
 
-def from_pipfile_lock(project: Path, warnings: list[str]) -> list[Declared]:
+def from_pipfile_lock(
+    project: Path, warnings: list[str], sections: tuple[str, ...] = ("default", "develop")
+) -> list[Declared]:
     """Pipfile.lock's pins ([default], then [develop]: repo2docker installs both)."""
     path = project / "Pipfile.lock"
     rel = path.relative_to(project.parent if project.name in ("binder", ".binder") else project)
@@ -374,7 +385,7 @@ def from_pipfile_lock(project: Path, warnings: list[str]) -> list[Declared]:
         warnings.append(f"{rel.as_posix()}: not valid JSON: skipped")
         return []
     out = []
-    for section in ("default", "develop"):
+    for section in sections:
         packages = data.get(section, {}) if isinstance(data, dict) else {}
         for name, spec in packages.items() if isinstance(packages, dict) else []:
             version = spec.get("version", "") if isinstance(spec, dict) else ""
@@ -385,7 +396,11 @@ def from_pipfile_lock(project: Path, warnings: list[str]) -> list[Declared]:
             requirement = normalise(line)
             if requirement:
                 out.append(
-                    Declared(requirement, f"{rel.as_posix()}:{_line_of(text, chr(34) + name)}")
+                    Declared(
+                        requirement,
+                        f"{rel.as_posix()}:{_line_of(text, chr(34) + name)}"
+                        + (DEV_MARK if section == "develop" else ""),
+                    )
                 )
     return out
 
@@ -400,7 +415,12 @@ def declared(project: Path, warnings: list[str]) -> list[Declared]:
     root = config_root(project)
     found: list[Declared] = []
     pipenv = (root / "Pipfile").is_file() or (root / "Pipfile.lock").is_file()
-    if (root / "Pipfile.lock").is_file():
+    if (root / "Pipfile.lock").is_file() and (root / "Pipfile").is_file():
+        # the lock's pins for the application; the development tools as the Pipfile declares
+        # them, since the lock's [develop] pins a laptop's whole tool chain, transitive ones too
+        found += from_pipfile_lock(root, warnings, ("default",))
+        found += from_pipfile(root, warnings, ("dev-packages",))
+    elif (root / "Pipfile.lock").is_file():
         found += from_pipfile_lock(root, warnings)
     elif pipenv:
         found += from_pipfile(root, warnings)
