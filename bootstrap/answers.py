@@ -102,20 +102,18 @@ def schema(catalog: Catalog) -> dict[str, Any]:
 
 def load_file(path: str | Path) -> Answers:
     """An answers file: YAML or JSON (JSON is YAML), a mapping of the keys the wizard records."""
-    from bootstrap.safe_io import MAX_ANSWERS, load_yaml, read_text
+    from bootstrap.safe_io import MAX_ANSWERS, load_yaml, read_or_refuse
 
     path = Path(path)
-    try:
-        text = read_text(path, MAX_ANSWERS, "answers file", "YAML or JSON file")
-    except FileNotFoundError:
-        raise UsageError(
-            f"answers file {path}: not found: pass an existing YAML or JSON file"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise UsageError(
-            f"answers file {path}: cannot be read ({reason}): pass a UTF-8 text file"
-        ) from None
+    text = read_or_refuse(
+        path,
+        MAX_ANSWERS,
+        "answers file",
+        missing=f"answers file {path}: not found: pass an existing YAML or JSON file",
+        fix="pass a UTF-8 text file",
+        expected="YAML or JSON file",
+    )
+    assert text is not None
     data = load_yaml(text, f"answers file {path}")
     if data is None:
         data = {}
@@ -255,20 +253,17 @@ def read_recorded(project_dir: Path) -> Answers:
     Checked where it is read (types, patterns, layout paths), so a hand-edited file fails here
     with its key named rather than deep inside a command.
     """
-    from bootstrap.safe_io import MAX_ANSWERS, load_json, read_text
+    from bootstrap.safe_io import MAX_ANSWERS, load_json, read_or_refuse
 
     path = project_dir / RECORD_PATH
-    try:
-        text = read_text(path, MAX_ANSWERS, "recorded answers")
-    except FileNotFoundError:
-        raise UsageError(
-            f"{project_dir}: no {RECORD_PATH}: pass a folder made by bootstrap new or bootstrap init"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise UsageError(
-            f"{path}: cannot be read ({reason}): restore it from version control"
-        ) from None
+    text = read_or_refuse(
+        path,
+        MAX_ANSWERS,
+        "recorded answers",
+        missing=f"{project_dir}: no {RECORD_PATH}: pass a folder made by bootstrap new or init",
+        fix="restore it from version control",
+    )
+    assert text is not None
     data = load_json(text, str(path))
     if not isinstance(data, dict):
         raise UsageError(

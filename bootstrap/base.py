@@ -21,7 +21,7 @@ from typing import Any
 
 from bootstrap import __version__, safe_io
 from bootstrap.errors import UsageError
-from bootstrap.safe_io import MAX_RECORDED, load_json, read_text
+from bootstrap.safe_io import MAX_RECORDED, load_json, read_or_refuse
 
 BASE_PATH = Path(".devcontainer") / "bootstrap-base.json"
 RECORD = ".devcontainer/bootstrap.json"
@@ -87,13 +87,9 @@ def read_base(project: Path) -> Base | None:
     must have the shape bootstrap wrote, or the command stops naming the file and the key.
     """
     path = project / BASE_PATH
-    try:
-        text = read_text(path, MAX_RECORDED, "stored base")
-    except FileNotFoundError:
+    text = read_or_refuse(path, MAX_RECORDED, "stored base", missing=None, fix=_FIX)
+    if text is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise UsageError(f"{path}: cannot be read ({reason}): {_FIX}") from None
     data: Any = load_json(text, str(path))
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         raise UsageError(f"{path}: not a bootstrap base (no files mapping): {_FIX}")

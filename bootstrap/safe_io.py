@@ -105,6 +105,22 @@ def read_text(
     return read_bytes(path, limit, what, expected).decode("utf-8")
 
 
+def read_or_refuse(
+    path: Path, limit: int, what: str, *, missing: str | None, fix: str, expected: str = "file"
+) -> str | None:
+    """A UTF-8 file a command needs, or one ``UsageError`` line: ``missing`` is the message when
+    it does not exist (None: return None), ``fix`` ends the message when it cannot be read."""
+    try:
+        return read_text(path, limit, what, expected)
+    except FileNotFoundError:
+        if missing is None:
+            return None
+        raise UsageError(missing) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(f"{what} {path}: cannot be read ({reason}): {fix}") from None
+
+
 # --- plain data ---------------------------------------------------------------------------------
 
 _PLAIN = (str, int, float, bool, type(None))

@@ -23,7 +23,6 @@ from bootstrap.detect.pypi_names import canonical, conda_to_pypi
 from bootstrap.errors import UsageError
 from bootstrap.safe_io import MAX_MANIFEST, Refused, load_toml, load_yaml, read_text
 
-
 #: Marks the source of a development-only requirement ([dev-packages], Pipfile.lock's develop).
 DEV_MARK = " [dev-packages]"
 
