@@ -21,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -341,7 +342,6 @@ def lock_with_uv(
     before = previous.read_text(encoding="utf-8") if previous.is_file() and not upgrade else ""
     keep = _preferences(before, parsed) if relax or before else ""
     metadata = list(metadata)
-    results: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
         work = Path(tmp)
         source = work / "requirements.in"
@@ -355,11 +355,14 @@ def lock_with_uv(
             ),
             encoding="utf-8",
         )
-        for machine in MACHINES:
+
+        def compile_for(machine: str, prefer: str) -> str:
             output = work / f"{machine}.txt"
+            own = work / machine  # a uv.toml per architecture: both resolve at once
+            own.mkdir(exist_ok=True)
             for _attempt in range(8):
-                config = _uv_config(work, metadata)
-                output.write_text(keep, encoding="utf-8")
+                config = _uv_config(own, metadata)
+                output.write_text(prefer, encoding="utf-8")
                 command = [
                     uv_binary(),
                     "pip",
@@ -404,8 +407,18 @@ def lock_with_uv(
                 raise explain_failure(result.stderr, parsed, python)
             else:
                 raise explain_failure(result.stderr, parsed, python)
-            results[machine] = output.read_text(encoding="utf-8")
-            keep = results[machine]  # the next architecture prefers the same pins
+            return output.read_text(encoding="utf-8")
+
+        # both architectures at once, from the same preferences; where they disagree on a pin
+        # both need, the second resolves again preferring the first's (fewer per-machine pins)
+        with ThreadPoolExecutor(max_workers=len(MACHINES)) as pool:
+            texts = list(pool.map(lambda m: compile_for(m, keep), MACHINES))
+        results = dict(zip(MACHINES, texts, strict=True))
+        first, *others = MACHINES
+        for machine in others:
+            ours, theirs = _blocks(results[first]), _blocks(results[machine])
+            if any(ours[n][1] != theirs[n][1] for n in ours.keys() & theirs.keys()):
+                results[machine] = compile_for(machine, results[first])
     return merge(results, origins_of(parsed))
 
 
