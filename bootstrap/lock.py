@@ -356,6 +356,8 @@ def lock_with_uv(
             encoding="utf-8",
         )
 
+        uv, bare = uv_binary(), bare_python()  # once, before the threads (sysconfig is not safe)
+
         def compile_for(machine: str, prefer: str) -> str:
             output = work / f"{machine}.txt"
             own = work / machine  # a uv.toml per architecture: both resolve at once
@@ -364,7 +366,7 @@ def lock_with_uv(
                 config = _uv_config(own, metadata)
                 output.write_text(prefer, encoding="utf-8")
                 command = [
-                    uv_binary(),
+                    uv,
                     "pip",
                     "compile",
                     str(source),
@@ -376,7 +378,7 @@ def lock_with_uv(
                     f"{machine}-manylinux_{GLIBC}",
                     # metadata that needs a build fails in an empty interpreter: never on the host
                     "--python",
-                    str(bare_python()),
+                    str(bare),
                     "--no-build-isolation",
                     "--generate-hashes",
                     "--no-header",
