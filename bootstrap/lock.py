@@ -362,8 +362,9 @@ def lock_with_uv(
             output = work / f"{machine}.txt"
             own = work / machine  # a uv.toml per architecture: both resolve at once
             own.mkdir(exist_ok=True)
+            declared = list(metadata)  # each thread its own: both may meet the same sdist
             for _attempt in range(8):
-                config = _uv_config(own, metadata)
+                config = _uv_config(own, declared)
                 output.write_text(prefer, encoding="utf-8")
                 command = [
                     uv,
@@ -399,12 +400,12 @@ def lock_with_uv(
                 if result.returncode == 0:
                     break
                 built = _FAILED_BUILD.search(result.stderr)
-                known = {(canonicalize_name(e["name"]), e["version"]) for e in metadata}
+                known = {(canonicalize_name(e["name"]), e["version"]) for e in declared}
                 if built and (canonicalize_name(built.group(1)), built.group(2)) not in known:
                     # an sdist without static metadata: read its PKG-INFO as text, then retry
                     from bootstrap.sdist import sdist_metadata
 
-                    metadata.append(sdist_metadata(built.group(1), built.group(2), index))
+                    declared.append(sdist_metadata(built.group(1), built.group(2), index))
                     continue
                 raise explain_failure(result.stderr, parsed, python)
             else:
