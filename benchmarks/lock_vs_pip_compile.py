@@ -115,14 +115,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stacks", default="jupyter,pydata")
     parser.add_argument("--drivers", default="aws,oracle")
+    parser.add_argument(
+        "--tools",
+        default=",".join(TOOLS),
+        help="a comma-separated subset (pip-compile takes minutes per cold run)",
+    )
     args = parser.parse_args()
+    tools = [t for t in TOOLS if t in args.tools.split(",")]
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     rows: dict[tuple[str, str], list[float]] = {}
     pins: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="lock-bench-") as tmp:
         root = Path(tmp)
         project = make_project(root / "project", python, args.stacks, args.drivers)
-        for tool in TOOLS:
+        for tool in tools:
             warm = root / f"warm-{tool.replace(' ', '-')}"
             timed(tool, project, warm)  # fills the warm cache; not counted
             for run in range(args.runs):
@@ -134,23 +140,22 @@ def main() -> None:
                 rows.setdefault((tool, "warm"), []).append(seconds)
     drivers = f", drivers {args.drivers}" if args.drivers else ""
     print(f"Python {python}, stacks {args.stacks}{drivers}; {args.runs} runs each; seconds\n")
+    shown = [t for t in ("bootstrap lock", "raw uv", "pip-compile") if t in tools]
+    pairs = (("bootstrap lock", "raw uv"), ("pip-compile", "bootstrap lock"))
+    ratios = [(a, b) for a, b in pairs if a in tools and b in tools]
     print(
-        "| cache | bootstrap lock (median) | raw uv pip compile (median) | pip-compile (median) "
-        "| bootstrap lock / raw uv | pip-compile / bootstrap lock |"
+        "| cache | "
+        + " | ".join(f"{t} (median)" for t in shown)
+        + "".join(f" | {a} / {b}" for a, b in ratios)
+        + " |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- |" + " ---: |" * (len(shown) + len(ratios)))
     for cache in ("cold", "warm"):
-        ours = statistics.median(rows[("bootstrap lock", cache)])
-        uv = statistics.median(rows[("raw uv", cache)])
-        theirs = statistics.median(rows[("pip-compile", cache)])
-        print(
-            f"| {cache} | {ours:.1f} | {uv:.1f} | {theirs:.1f} | {ours / uv:.2f}× "
-            f"| {theirs / ours:.1f}× |"
-        )
-    print(
-        f"\nPackages pinned: bootstrap lock {pins['bootstrap lock']}, raw uv {pins['raw uv']} "
-        f"(x86_64), pip-compile {pins['pip-compile']}."
-    )
+        median = {t: statistics.median(rows[(t, cache)]) for t in shown}
+        cells = [f"{median[t]:.1f}" for t in shown]
+        cells += [f"{median[a] / median[b]:.2f}×" for a, b in ratios]
+        print(f"| {cache} | " + " | ".join(cells) + " |")
+    print("\nPackages pinned: " + ", ".join(f"{t} {pins[t]}" for t in shown) + ".")
     for (tool, cache), values in sorted(rows.items()):
         print(f"- {tool}, {cache}: " + ", ".join(f"{v:.1f}" for v in values))
 

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -225,7 +226,6 @@ def lock_with_uv(
     )
     keep = _preferences(before, parsed) if relax or before else ""
     metadata = list(metadata)
-    results: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
         work = Path(tmp)
         source = work / "requirements.in"
@@ -239,13 +239,19 @@ def lock_with_uv(
             ),
             encoding="utf-8",
         )
-        for machine in MACHINES:
+
+        uv, bare = uv_binary(), bare_python()  # once, before the threads (sysconfig is not safe)
+
+        def compile_for(machine: str, prefer: str) -> str:
             output = work / f"{machine}.txt"
+            own = work / machine  # a uv.toml per architecture: both resolve at once
+            own.mkdir(exist_ok=True)
+            declared = list(metadata)  # each thread its own: both may meet the same sdist
             for _attempt in range(8):
-                config = _uv_config(work, metadata)
-                output.write_text(keep, encoding="utf-8")
+                config = _uv_config(own, declared)
+                output.write_text(prefer, encoding="utf-8")
                 command = [
-                    uv_binary(),
+                    uv,
                     "pip",
                     "compile",
                     str(source),
@@ -257,7 +263,7 @@ def lock_with_uv(
                     f"{machine}-manylinux_{GLIBC}",
                     # metadata that needs a build fails in an empty interpreter: never on the host
                     "--python",
-                    str(bare_python()),
+                    str(bare),
                     "--no-build-isolation",
                     "--generate-hashes",
                     "--no-header",
@@ -278,16 +284,26 @@ def lock_with_uv(
                 if result.returncode == 0:
                     break
                 built = _FAILED_BUILD.search(result.stderr)
-                known = {(canonicalize_name(e["name"]), e["version"]) for e in metadata}
+                known = {(canonicalize_name(e["name"]), e["version"]) for e in declared}
                 if built and (canonicalize_name(built.group(1)), built.group(2)) not in known:
                     # an sdist without static metadata: read its PKG-INFO as text, then retry
-                    metadata.append(sdist_metadata(built.group(1), built.group(2), index))
+                    declared.append(sdist_metadata(built.group(1), built.group(2), index))
                     continue
                 raise explain_failure(result.stderr, parsed, python)
             else:
                 raise explain_failure(result.stderr, parsed, python)
-            results[machine] = output.read_text(encoding="utf-8")
-            keep = results[machine]  # the next architecture prefers the same pins
+            return output.read_text(encoding="utf-8")
+
+        # both architectures at once, from the same preferences; where they disagree on a pin
+        # both need, the second resolves again preferring the first's (fewer per-machine pins)
+        with ThreadPoolExecutor(max_workers=len(MACHINES)) as pool:
+            texts = list(pool.map(lambda m: compile_for(m, keep), MACHINES))
+        results = dict(zip(MACHINES, texts, strict=True))
+        first, *others = MACHINES
+        for machine in others:
+            ours, theirs = _blocks(results[first]), _blocks(results[machine])
+            if any(ours[n][1] != theirs[n][1] for n in ours.keys() & theirs.keys()):
+                results[machine] = compile_for(machine, results[first])
     return merge(results, origins_of(parsed))
 
 

@@ -49,6 +49,8 @@ from bootstrap.safe_io import MAX_MANIFEST, read_project_file
 from bootstrap.sdist import newest_sdist, sdist_metadata
 
 PIP_VERSION = "23.2.1"
+# each round adds the metadata of one sdist pip found no wheel for (TensorFlow 2.1 on 2.7 has 8)
+SDIST_ROUNDS = 16
 MANYLINUX_FLOOR = 17  # manylinux2014 = manylinux_2_17: the oldest tag modern wheels carry
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -395,7 +397,7 @@ def lock_legacy(
                 "".join(f"{n}=={v}\n" for n, v in sorted(keep.items())), encoding="utf-8"
             )
         known = {(canonicalize_name(e["name"]), str(e["version"])) for e in metadata}
-        for _attempt in range(8):
+        for _attempt in range(SDIST_ROUNDS):
             result = None
             if keep:
                 result = run_pip([*args, "-c", str(work / "previous.txt")], target, index=index)
