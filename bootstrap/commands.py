@@ -23,8 +23,10 @@ from bootstrap.inputs import (
 )
 from bootstrap.layout import requirements_dir
 from bootstrap.lock import Spinner, catalog_metadata, lock_project
+from bootstrap.lock_legacy import read_in
 from bootstrap.names import check_project_folder
 from bootstrap.plan import compatible_pythons, make_plan
+from bootstrap.safe_io import read_project_file
 from bootstrap.validate import validate_project
 
 
@@ -186,9 +188,6 @@ def add_command(args: argparse.Namespace) -> int:
                 f"package {package!r} is a URL: a hashed lock needs packages from the index, use NAME==VERSION"
             )
         added.append(requirement)
-    from bootstrap.lock_legacy import read_in
-    from bootstrap.safe_io import read_project_file
-
     read_in(path.parent)  # refuses what cannot be locked safely, before anything changes
     text = read_project_file(path, "requirements.in")
     names = {canonicalize_name(r.name) for r in added}
