@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bootstrap.detect.source import SourceInfo, Unparsable, decode, scan, scan_fast
 from bootstrap.errors import UsageError
-from bootstrap.safe_io import MAX_NOTEBOOK, Refused, load_json, read_bytes, read_text
+from bootstrap.safe_io import MAX_NOTEBOOK, Refused, load_json, read_bytes
 
 #: Folders that are never the project's code: tools' caches, virtualenvs, build output.
 SKIP_DIRS = {
@@ -153,18 +153,26 @@ def _record(
     code.floors += [(version, m.what, at(m.line)) for version, m in info.floors]
 
 
-def read_python(project: Path, path: Path, code: Code) -> None:
-    rel = path.relative_to(project).as_posix()
+def _read(path: Path, rel: str, limit: int, code: Code) -> bytes | None:
+    """A source file's bytes, or None with a warning: too large, special, or unreadable."""
     try:
-        text = decode(read_bytes(path, MAX_BYTES, rel))
+        return read_bytes(path, limit, rel)
     except Refused as exc:
         code.warnings.append(f"{rel}: {exc.reason}: skipped")
-        return
-    except UnicodeDecodeError:
-        code.warnings.append(f"{rel}: not decodable (no valid coding line, not UTF-8): skipped")
-        return
     except OSError as exc:
         code.warnings.append(f"{rel}: cannot be read ({exc.strerror}): skipped")
+    return None
+
+
+def read_python(project: Path, path: Path, code: Code) -> None:
+    rel = path.relative_to(project).as_posix()
+    raw = _read(path, rel, MAX_BYTES, code)
+    if raw is None:
+        return
+    try:
+        text = decode(raw)
+    except UnicodeDecodeError:
+        code.warnings.append(f"{rel}: not decodable (no valid coding line, not UTF-8): skipped")
         return
     try:
         info = scan_fast(text)
@@ -197,19 +205,16 @@ _PIP_MAGIC = re.compile(r"^\s*[%!]\s*(?:pip3?|python3?\s+-m\s+pip|conda|mamba)\s
 
 def read_notebook(project: Path, path: Path, code: Code) -> None:
     rel = path.relative_to(project).as_posix()
-    try:
-        data = load_json(read_text(path, MAX_NOTEBOOK, rel), rel)
-    except Refused as exc:
-        code.warnings.append(f"{rel}: {exc.reason}: skipped")
+    raw = _read(path, rel, MAX_NOTEBOOK, code)
+    if raw is None:
         return
+    try:
+        data = load_json(raw.decode("utf-8"), rel)
     except UnicodeDecodeError:
         code.warnings.append(f"{rel}: not UTF-8: skipped")
         return
     except UsageError:
         code.warnings.append(f"{rel}: not valid notebook JSON: skipped")
-        return
-    except OSError as exc:
-        code.warnings.append(f"{rel}: cannot be read ({exc.strerror}): skipped")
         return
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         code.warnings.append(f"{rel}: not a notebook (no cells): skipped")
