@@ -234,12 +234,15 @@ def test_spark_reads_and_writes_mariadb_over_jdbc(image: str, servers_image: str
         docker(
             *client,
             "-e",
+            # 'localhost' too: the anonymous ''@'localhost' would otherwise win over 'spark'@'%'
             f"create database shop; create user 'spark'@'%' identified by '{password}';"
-            " grant all on shop.* to 'spark'@'%';"
+            f" create user 'spark'@'localhost' identified by '{password}';"
+            " grant all on shop.* to 'spark'@'%'; grant all on shop.* to 'spark'@'localhost';"
             " create table shop.people (id int, name varchar(20));"
             " insert into shop.people values (1, 'ada'), (2, 'grace');",
         )
-        outcome = _jdbc_job(image, f"jdbc:mysql://127.0.0.1:{port}/shop", "spark", password)
+        url = f"jdbc:mysql://127.0.0.1:{port}/shop"
+        outcome = _jdbc_job(image, url, "spark", password)
         assert outcome == {"read": [[1, "ada"], [2, "grace"]], "written": 2}, outcome
         written = docker(*client, "-N", "-e", "select id, name from shop.people_out order by id")
         assert written.stdout.split() == ["10", "ten", "11", "eleven"], written.stdout
