@@ -209,7 +209,7 @@ def test_dockerfile_quality(new_project: Callable[..., Path], shape: str) -> Non
         cache = "uv" if "uv pip install" in run_step else "pip"
         if "pip install" in run_step:
             assert f"--mount=type=cache,target=/root/.cache/{cache}" in run_step or (
-                "--no-cache-dir" in run_step
+                "--no-cache-dir" in run_step or "--no-cache " in run_step
             ), run_step
     # dependencies before source: requirements are installed before the project is copied
     assert text.index("pip install") < text.index("COPY --chown=app:app . /app")
@@ -254,7 +254,9 @@ def test_uv_fills_a_venv_in_the_builder_that_runtime_copies(
     assert "COPY --from=builder /opt/venv /opt/venv" in runtime
     assert "COPY --from=builder --chown=app:app /opt/venv /opt/venv" in dev
     for stage in (dev, runtime):
-        assert "uv" not in stage.replace("/opt/venv", "")
+        # uv may be lent to one RUN (a bind mount), never copied or set into the image
+        kept = [ln for ln in stage.splitlines() if ln.startswith(("COPY", "ENV", "ADD"))]
+        assert not [ln for ln in kept if "uv" in ln.replace("/opt/venv", "")], kept
         assert "/root/.cache" not in stage
     config = json.loads(
         re.sub(

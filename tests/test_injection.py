@@ -11,10 +11,10 @@ from pathlib import Path
 
 import json5
 import pytest
+import tomllib
 from dockerfile_parse import DockerfileParser
 from helpers import hadolint_errors, official_errors, run
 
-from bootstrap.catalog import tomllib
 from bootstrap.template_ext import comment
 
 BASELINE = "BASELINE-DESCRIPTION"

@@ -58,7 +58,7 @@ def test_package_data_is_present() -> None:
     root = Path(bootstrap.__file__).parent
     assert (root / "schemas/answers.schema.json").is_file()
     assert (root / "schemas/catalog.schema.json").is_file()
-    assert (root / "schemas/devcontainer.schema.json").is_file()
+    assert (root / "schemas/devcontainer/devContainer.schema.json").is_file()
     assert len(list((root / "catalog/records").glob("*/*.toml"))) >= 21
     template = TEMPLATE_DIR / "{{cookiecutter.project}}"
     for name in (
