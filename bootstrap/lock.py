@@ -182,10 +182,25 @@ def bare_python() -> Path:
     return python
 
 
+#: uv processes under way in the resolving threads, so an interrupt can stop them at once
+_RUNNING: set[subprocess.Popen[str]] = set()
+
+
 def _run_uv(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, env=tool_env(), check=False
-    )
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=tool_env(),
+    ) as process:
+        _RUNNING.add(process)
+        try:
+            out, err = process.communicate()
+        finally:
+            _RUNNING.discard(process)
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def _preferences(previous: str, parsed: RequirementsIn) -> str:
@@ -296,8 +311,15 @@ def lock_with_uv(
 
         # both architectures at once, from the same preferences; where they disagree on a pin
         # both need, the second resolves again preferring the first's (fewer per-machine pins)
-        with ThreadPoolExecutor(max_workers=len(MACHINES)) as pool:
+        pool = ThreadPoolExecutor(max_workers=len(MACHINES))
+        try:
             texts = list(pool.map(lambda m: compile_for(m, keep), MACHINES))
+        except BaseException:  # Ctrl-C, SIGTERM or a failure: stop the other resolver too
+            for process in list(_RUNNING):
+                process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         results = dict(zip(MACHINES, texts, strict=True))
         first, *others = MACHINES
         for machine in others:

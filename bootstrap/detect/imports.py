@@ -210,6 +210,9 @@ def read_notebook(project: Path, path: Path, code: Code) -> None:
         return
     try:
         data = load_json(raw.decode("utf-8"), rel)
+    except Refused as exc:  # nested too deeply, or not plain data
+        code.warnings.append(f"{rel}: {exc.reason}: skipped")
+        return
     except UnicodeDecodeError:
         code.warnings.append(f"{rel}: not UTF-8: skipped")
         return
