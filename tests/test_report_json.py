@@ -168,7 +168,10 @@ def test_build_and_smoke(new_project: Callable[..., Path]) -> None:
         pytest.skip("needs a Docker engine")
     if subprocess.run([docker, "image", "inspect", "python:3.11-slim-bookworm"]).returncode:
         pytest.skip("python:3.11-slim-bookworm stand-in not built")
-    project = new_project("--python", "3.11", "--stack", "", "--driver", "", offline=False)
+    # the build stage fetches uv from the index: behind a TLS-intercepting proxy it needs the CA
+    ca = os.environ.get("SSL_CERT_FILE")
+    certs = ["--ca-cert", ca] if ca and Path(ca).is_file() else []
+    project = new_project("--python", "3.11", "--stack", "", "--driver", "", *certs, offline=False)
     tag = f"bootstrap-json-{uuid.uuid4().hex[:8]}:dev"
     try:
         result = run("build", project, "--tag", tag, "--json", env={"DOCKER_BUILDKIT": "1"})
