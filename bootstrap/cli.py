@@ -29,48 +29,54 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message}: see {self.prog} --help")
 
 
+def _repeatable(parser: Any, flag: str, metavar: str, help: str | None = None) -> None:
+    """A flag given once per value (``--stack a --stack b``); always a list, empty by default."""
+    parser.add_argument(flag, action="append", metavar=metavar, help=help)
+
+
+def _add_component_flags(parser: Any) -> None:
+    """What the project is made of: the same flags for new, init and update."""
+    parser.add_argument(
+        "--python", metavar="X.Y", help="Python version (bootstrap catalog lists them)"
+    )
+    for flag, what in (("--stack", "data-science stack"), ("--driver", "external driver")):
+        _repeatable(parser, flag, "ID", f"{what}; repeatable, comma-separated lists accepted")
+    _repeatable(
+        parser, "--option", "ID:OPTION", "component option, e.g. pytorch:gpu or oracle:jdbc"
+    )
+    parser.add_argument(
+        "--github-repo",
+        metavar="OWNER/REPO",
+        help="the project's GitHub repository, for an Open in GitHub Codespaces badge",
+    )
+
+
+def _add_catalog_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--catalog",
+        action="append",
+        metavar="FILE",
+        default=[],
+        help="organisation catalog file or folder; repeatable (also BOOTSTRAP_CATALOG)",
+    )
+
+
+def _add_offline_flag(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    parser.add_argument("--offline", action="store_true", help=help)
+
+
 def _add_answer_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "answers (each skips its question; with --no-input, the rest take defaults)"
     )
     group.add_argument("--name", help="project name; the folder name is derived from it")
     group.add_argument("--description", help="one-line description")
-    group.add_argument(
-        "--python", metavar="X.Y", help="Python version (bootstrap catalog lists them)"
-    )
-    group.add_argument(
-        "--stack",
-        action="append",
-        metavar="ID",
-        help="data-science stack; repeatable, comma-separated lists accepted",
-    )
-    group.add_argument(
-        "--driver",
-        action="append",
-        metavar="ID",
-        help="external driver; repeatable, comma-separated lists accepted",
-    )
-    group.add_argument(
-        "--option",
-        action="append",
-        metavar="ID:OPTION",
-        help="component option, e.g. pytorch:gpu or oracle:jdbc",
-    )
+    _add_component_flags(group)
     group.add_argument(
         "--answers", metavar="FILE", help="YAML or JSON file with the keys the wizard records"
     )
-    group.add_argument(
-        "--github-repo",
-        metavar="OWNER/REPO",
-        help="the project's GitHub repository, for an Open in GitHub Codespaces badge",
-    )
     net = parser.add_argument_group("corporate networks")
-    net.add_argument(
-        "--ca-cert",
-        action="append",
-        metavar="FILE",
-        help="CA certificate (PEM) to trust in the image; repeatable",
-    )
+    _repeatable(net, "--ca-cert", "FILE", "CA certificate (PEM) to trust in the image; repeatable")
     net.add_argument(
         "--pip-index-url", metavar="URL", help="package index for the image and for locking"
     )
@@ -83,18 +89,8 @@ def _add_answer_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-input", action="store_true", help="ask nothing: flags, --answers and defaults decide"
     )
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        help="never touch the network: curated pins instead of a full lock",
-    )
-    parser.add_argument(
-        "--catalog",
-        action="append",
-        metavar="FILE",
-        default=[],
-        help="organisation catalog file or folder; repeatable (also BOOTSTRAP_CATALOG)",
-    )
+    _add_offline_flag(parser, "never touch the network: curated pins instead of a full lock")
+    _add_catalog_flag(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,12 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check a project: schemas, pins, Dockerfile lint")
     validate.add_argument("project_dir", metavar="PROJECT_DIR")
-    validate.add_argument("--catalog", action="append", metavar="FILE", default=[])
+    _add_catalog_flag(validate)
     _add_json_flag(validate, "problems and warnings as one JSON document on stdout")
 
     catalog = sub.add_parser("catalog", help="list Python versions, stacks and drivers")
     catalog.add_argument("--json", action="store_true", help="the whole catalog as JSON")
-    catalog.add_argument("--catalog", action="append", metavar="FILE", default=[])
+    _add_catalog_flag(catalog)
 
     lock = sub.add_parser("lock", help="re-lock requirements.txt from requirements.in")
     lock.add_argument("project_dir", metavar="PROJECT_DIR")
@@ -152,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="package index (default: PIP_INDEX_URL, UV_INDEX_URL, PyPI)",
     )
-    lock.add_argument("--offline", action="store_true")
+    _add_offline_flag(lock)
     _add_json_flag(lock, "the lock's outcome and pins as one JSON document on stdout")
 
     add = sub.add_parser("add", help="add packages to requirements.in and re-lock")
@@ -171,18 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
         "update", help="re-render from today's template and catalog, keeping your edits"
     )
     update.add_argument("project_dir", metavar="PROJECT_DIR")
-    update.add_argument("--python", metavar="X.Y")
-    update.add_argument("--stack", action="append", metavar="ID")
-    update.add_argument("--driver", action="append", metavar="ID")
-    update.add_argument(
-        "--github-repo", metavar="OWNER/REPO", help="add an Open in GitHub Codespaces badge"
-    )
+    _add_component_flags(update)
     update.add_argument("--dry-run", action="store_true")
     update.add_argument(
         "--force", action="store_true", help="update even with uncommitted git changes"
     )
-    update.add_argument("--offline", action="store_true")
-    update.add_argument("--catalog", action="append", metavar="FILE", default=[])
+    _add_offline_flag(update)
+    _add_catalog_flag(update)
 
     doctor = sub.add_parser(
         "doctor", help="check this machine: Docker, BuildKit, VS Code, the Dev Containers CLI, disk"

@@ -10,17 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap import report_json, writer
-from bootstrap.answers import Answers, defaults, layered, load_file, read_recorded, validate
+from bootstrap.answers import Answers, defaults, read_recorded, validate
 from bootstrap.errors import UsageError, ValidationFailed
-from bootstrap.inputs import (
-    asked_by_flags,
-    existing_dir,
-    flag_answers,
-    interactive,
-    load_catalog,
-    read_ca_certs,
-    with_certs,
-)
+from bootstrap.inputs import Inputs, existing_dir, interactive, load_catalog
 from bootstrap.layout import requirements_dir
 from bootstrap.lock import Spinner, catalog_metadata, lock_project
 from bootstrap.lock_legacy import read_in
@@ -39,21 +31,16 @@ def new_command(args: argparse.Namespace) -> int:
         raise UsageError("OUTPUT_DIR and --output-dir differ: pass only one")
     output = Path(args.output_dir or args.output or ".")
     catalog = load_catalog(args)
-    certs = read_ca_certs(args.ca_cert)
-    filed = load_file(args.answers) if args.answers else {}
-    answers = with_certs(layered(defaults(catalog), filed, flag_answers(args)), certs)
+    given = Inputs(args)
+    answers = given.over(defaults(catalog))
     if interactive(args):
-        from bootstrap.wizard import run_wizard  # questionary loads only when questions are asked
-
-        answers = run_wizard(answers, catalog, asked=asked_by_flags(args))
-        certs = {**certs, **read_ca_certs(answers["network"].pop("ca_cert_paths", None))}
-        answers = with_certs(answers, certs)
+        answers = given.ask(answers, catalog)
     answers = validate(answers, catalog)
     check_project_folder(output, answers["project"])
     plan = make_plan(answers, catalog)  # refuses incompatible answers before any work
     settings = pipeline.Settings(
         catalogs=list(args.catalog),
-        ca_certs=certs,
+        ca_certs=given.certs,
         offline=args.offline,
         index_url=answers["network"].get("pip_index_url"),
         show_progress=True,

@@ -19,21 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap import pipeline
-from bootstrap.answers import Answers, layered, load_file, split_ids, validate
+from bootstrap.answers import Answers, layered, split_ids, validate
 from bootstrap.catalog import Catalog
 from bootstrap.detect import propose, scan
 from bootstrap.detect.pypi_names import canonical
 from bootstrap.errors import UsageError
 from bootstrap.index import index_url, reachable
-from bootstrap.inputs import (
-    asked_by_flags,
-    existing_dir,
-    flag_answers,
-    interactive,
-    load_catalog,
-    read_ca_certs,
-    with_certs,
-)
+from bootstrap.inputs import Inputs, existing_dir, interactive, load_catalog
 from bootstrap.layout import MOVED_DOCKERFILE, MOVED_REQUIREMENTS, rendered_names, sibling_name
 from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
@@ -57,12 +49,10 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
             "move it aside (mv .devcontainer .devcontainer.old) and run init again"
         )
     catalog = load_catalog(args)
-    certs = read_ca_certs(args.ca_cert)
-    filed = load_file(args.answers) if args.answers else {}
-    flags = flag_answers(args)
+    given = Inputs(args)
     facts = scan(project)
-    proposal = propose(facts, catalog, **_decided(layered(filed, flags)))
-    answers = with_certs(layered(proposal.answers, filed, flags), certs)
+    proposal = propose(facts, catalog, **_decided(layered(given.filed, given.flags)))
+    answers = given.over(proposal.answers)
     answers["layout"] = layout_for(project)
     index = answers["network"].get("pip_index_url")
     answers["requirements"] = _drop_unpublished(
@@ -71,16 +61,10 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
     asking = not args.dry_run and interactive(args)
     if asking:
         _report(facts, proposal, answers, catalog)
-        from bootstrap.wizard import run_wizard  # questionary loads only when questions are asked
-
         before = (answers["python"], answers["stacks"], answers["drivers"], answers["options"])
-        answers = run_wizard(
-            answers, catalog, asked=asked_by_flags(args), evidence=proposal.evidence
-        )
-        certs = {**certs, **read_ca_certs(answers["network"].pop("ca_cert_paths", None))}
-        answers = with_certs(answers, certs)
+        answers = given.ask(answers, catalog, proposal.evidence)
         after = (answers["python"], answers["stacks"], answers["drivers"], answers["options"])
-        if after != before and "requirements" not in filed:
+        if after != before and "requirements" not in given.filed:
             again = propose(
                 facts,
                 catalog,
@@ -109,7 +93,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
         return 0
     settings = pipeline.Settings(
         catalogs=list(args.catalog),
-        ca_certs=certs,
+        ca_certs=given.certs,
         offline=args.offline,
         index_url=index,
         show_progress=True,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bootstrap.answers import Answers, split_ids
+from bootstrap.answers import Answers, layered, load_file, split_ids
 from bootstrap.catalog import Catalog, load
 from bootstrap.errors import UsageError
 from bootstrap.safe_io import MAX_CERT, read_bytes
@@ -127,3 +127,31 @@ def with_certs(answers: Answers, certs: dict[str, bytes]) -> Answers:
     network: dict[str, Any] = dict(answers.get("network") or {})
     network["ca_certs"] = sorted(certs)
     return {**answers, "network": network}
+
+
+class Inputs:
+    """The answers the command line gives, layered once, and the CA files they name.
+
+    ``new`` lays them over the catalog's defaults, ``init`` over what detection proposes; both then
+    ask (or not) the same way.
+    """
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.filed: Answers = load_file(args.answers) if args.answers else {}
+        self.flags: Answers = flag_answers(args)
+        self.certs: dict[str, bytes] = read_ca_certs(args.ca_cert)
+
+    def over(self, base: Answers) -> Answers:
+        """defaults (or detection) < answers file < flags, naming the CA files."""
+        return with_certs(layered(base, self.filed, self.flags), self.certs)
+
+    def ask(
+        self, answers: Answers, catalog: Catalog, evidence: dict[str, str] | None = None
+    ) -> Answers:
+        """The wizard's answers, with any CA file it was given read like ``--ca-cert``."""
+        from bootstrap.wizard import run_wizard  # questionary loads only when questions are asked
+
+        answers = run_wizard(answers, catalog, asked=asked_by_flags(self.args), evidence=evidence)
+        self.certs = {**self.certs, **read_ca_certs(answers["network"].pop("ca_cert_paths", None))}
+        return with_certs(answers, self.certs)

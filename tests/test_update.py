@@ -87,6 +87,16 @@ def test_adding_a_driver_adds_its_requirements_settings_and_secrets(project: Pat
     assert run("validate", project).returncode == 0
 
 
+def test_adding_an_option_takes_the_same_flag_as_new(new_project) -> None:
+    folder = new_project("--python", "3.12", "--stack", "", "--driver", "oracle")
+    result = run("update", folder, "--option", "oracle:jdbc", "--offline")
+    assert result.returncode == 0, result.stderr
+    assert recorded(folder)["options"] == ["oracle:jdbc"]
+    assert "ojdbc11" in (folder / "Dockerfile").read_text()
+    assert "JayDeBeApi==" in (folder / "requirements.in").read_text()
+    assert run("validate", folder).returncode == 0
+
+
 def test_conflicting_edit_leaves_markers_lists_the_file_and_exits_1(project: Path) -> None:
     dockerfile = project / "Dockerfile"
     text = dockerfile.read_text()
