@@ -16,6 +16,7 @@ from typing import Any
 
 from bootstrap.catalog import Catalog
 from bootstrap.errors import UsageError
+from bootstrap.safe_io import MAX_ANSWERS, load_json, load_yaml, read_or_refuse
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "answers.schema.json"
 RECORD_PATH = Path(".devcontainer") / "bootstrap.json"
@@ -102,8 +103,6 @@ def schema(catalog: Catalog) -> dict[str, Any]:
 
 def load_file(path: str | Path) -> Answers:
     """An answers file: YAML or JSON (JSON is YAML), a mapping of the keys the wizard records."""
-    from bootstrap.safe_io import MAX_ANSWERS, load_yaml, read_or_refuse
-
     path = Path(path)
     text = read_or_refuse(
         path,
@@ -137,7 +136,7 @@ def _fix_for(path: list[Any], catalog: Catalog) -> str:
 
 def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> Answers:
     """Normalised answers or a UsageError naming the key, the value and the fix."""
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # lazy: start-up stays light
 
     answers = copy.deepcopy(answers)
     for key in ("stacks", "drivers", "options"):
@@ -194,7 +193,7 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
 
 def _requirements(lines: list[str], origin: str) -> list[str]:
     """Each item one PEP 508 requirement: requirements.in gets them line by line."""
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import InvalidRequirement, Requirement  # lazy: start-up stays light
 
     for line in lines:
         try:
@@ -253,8 +252,6 @@ def read_recorded(project_dir: Path) -> Answers:
     Checked where it is read (types, patterns, layout paths), so a hand-edited file fails here
     with its key named rather than deep inside a command.
     """
-    from bootstrap.safe_io import MAX_ANSWERS, load_json, read_or_refuse
-
     path = project_dir / RECORD_PATH
     text = read_or_refuse(
         path,
@@ -276,7 +273,7 @@ def read_recorded(project_dir: Path) -> Answers:
 
 def _check_recorded(data: Answers, path: Path) -> None:
     """The shipped schema (without the catalog's enums: the catalog is read after this file)."""
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # lazy: start-up stays light
 
     shipped = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     errors = sorted(

@@ -7,8 +7,10 @@ command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 from typing import Any, NoReturn
 
 from bootstrap import __version__, report_json
@@ -251,8 +253,6 @@ def _os_error(error: OSError) -> int:
     A path no file system can hold, or a folder bootstrap may not change, is an unusable path the
     user named (exit 2); anything else (a full disk, an I/O error) is the environment (exit 1).
     """
-    import errno
-
     name = str(error.filename or "")
     where = f"{name[:97] + '...' if len(name) > 100 else name}: " if name else ""
     if error.errno in (errno.ENAMETOOLONG, errno.ELOOP):
@@ -297,8 +297,6 @@ COMMANDS = {
 
 def _command(where: tuple[str, str]) -> Any:
     """A command's function, importing its module only now (start-up stays light)."""
-    from importlib import import_module
-
     module, function = where
     return getattr(import_module(module), function)
 

@@ -9,6 +9,9 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from bootstrap import report_json, writer
 from bootstrap.answers import Answers, defaults, read_recorded, validate
 from bootstrap.errors import UsageError, ValidationFailed
@@ -153,8 +156,6 @@ def lock_command(args: argparse.Namespace) -> int:
 
 
 def add_command(args: argparse.Namespace) -> int:
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
 
     project = existing_dir(args.project_dir)
     path = requirements_dir(project) / "requirements.in"

@@ -31,7 +31,7 @@ def script(shell: str) -> str:
     _add_catalog_choices(parser)
     if shell == "fish":
         return fish(parser)
-    import shtab
+    import shtab  # lazy: start-up stays light
 
     for _, action in _actions(parser):
         kind = _kind(action)

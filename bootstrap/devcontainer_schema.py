@@ -41,6 +41,7 @@ def _refs(node: Any) -> set[str]:
 
 @cache
 def validator() -> Any:
+    # lazy: start-up stays light
     from jsonschema import Draft7Validator, Draft201909Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7, DRAFT201909

@@ -61,7 +61,7 @@ def check_engine() -> tuple[Check, dict[str, str] | None]:
     """The engine the Docker SDK reaches (DOCKER_HOST, or the default socket), and its version."""
     host = os.environ.get("DOCKER_HOST") or "the default socket"
     try:
-        import docker
+        import docker  # lazy: start-up stays light
 
         client = docker.from_env(timeout=10)
         try:

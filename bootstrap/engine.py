@@ -16,7 +16,7 @@ from bootstrap.errors import BootstrapError
 
 def engine() -> Any:
     """The Docker engine through the SDK, or one line saying none is reachable."""
-    import docker
+    import docker  # lazy: start-up stays light
 
     where = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
     try:

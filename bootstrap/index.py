@@ -33,7 +33,7 @@ def reachable(url: str, timeout: float = 5.0) -> bool:
     Any HTTP answer (even 401 or 404) means the index is there; a refused or timed-out connection
     means it is not. A TLS failure is neither: the user must fix the CA, so it raises.
     """
-    import ssl
+    import ssl  # lazy: start-up stays light
 
     probe = url.rstrip("/") + "/pip/"
     try:
@@ -63,7 +63,7 @@ def ca_bundle() -> str | None:
 
 
 def ssl_context() -> Any:
-    import ssl
+    import ssl  # lazy: start-up stays light
 
     return ssl.create_default_context(cafile=ca_bundle())
 
@@ -86,6 +86,6 @@ def cache_dir() -> Path:
 
 
 def uv_binary() -> str:
-    from uv import find_uv_bin
+    from uv import find_uv_bin  # lazy: start-up stays light
 
     return find_uv_bin()

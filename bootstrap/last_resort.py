@@ -8,6 +8,7 @@ its traceback only on request (``--debug``).
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -60,7 +61,6 @@ def tolerant_output() -> None:
 
 def silence_stdout() -> None:
     """The reader of stdout went away (``| head``): nothing more to say, and no error for it."""
-    import os
 
     with contextlib.suppress(OSError, ValueError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -69,7 +69,7 @@ def silence_stdout() -> None:
 def unexpected(error: BaseException, *, debug: bool) -> int:
     """A bug, said in one line (exit 1); with ``debug``, its traceback first."""
     if debug:
-        import traceback
+        import traceback  # only for --debug: start-up stays light
 
         traceback.print_exception(error)
     detail = " ".join(str(error).split())[:200]

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bootstrap.errors import UsageError
 from bootstrap.safe_io import read_jsonc
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
@@ -35,8 +36,6 @@ def dockerfile_path(project: Path) -> Path:
     build = data.get("build") if isinstance(data, dict) else None
     name = build.get("dockerfile") if isinstance(build, dict) else None
     if isinstance(name, str) and name:
-        from bootstrap.errors import UsageError
-
         path = Path(_normalise(project / DEVCONTAINER_DIR / name))
         if Path(name).is_absolute() or not path.resolve().is_relative_to(project.resolve()):
             raise UsageError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -176,8 +177,6 @@ def bare_python() -> Path:
         try:
             staging.rename(home)
         except OSError:  # another lock made it first
-            import shutil
-
             shutil.rmtree(staging, ignore_errors=True)
     return python
 

@@ -18,6 +18,7 @@ import hashlib
 import html.parser
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -146,8 +147,6 @@ def ensure_pip(index: str, version: str = PIP_VERSION) -> Path:
     try:
         staging.rename(target)
     except OSError:  # another process won the race: use its copy
-        import shutil
-
         shutil.rmtree(staging, ignore_errors=True)
     return target
 

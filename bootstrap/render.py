@@ -69,6 +69,7 @@ def render(
     ca_certs: Mapping[str, bytes] | None = None,
 ) -> Path:
     """Render ``plan`` into ``scratch`` and return the project folder inside it."""
+    # lazy: only rendering needs the template engine
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.main import cookiecutter
 

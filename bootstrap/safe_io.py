@@ -174,7 +174,7 @@ def _kind(value: Any) -> str:
 
 
 def _yaml_loader() -> type:
-    import yaml
+    import yaml  # lazy: commands that read no YAML start without it
 
     class Loader(yaml.SafeLoader):
         """SafeLoader without aliases (no expansion bombs) and with bounded nesting."""
@@ -204,7 +204,7 @@ def _yaml_loader() -> type:
 def load_yaml(text: str, what: str) -> Any:
     """YAML (and so JSON) as plain data; ``Refused`` for aliases, deep nesting, dates and sets,
     ``UsageError`` for broken syntax, each naming ``what`` and where."""
-    import yaml
+    import yaml  # lazy, as above
 
     try:
         data = yaml.load(text, Loader=_yaml_loader())  # a SafeLoader subclass
@@ -227,7 +227,6 @@ def load_yaml(text: str, what: str) -> Any:
 
 def load_json(text: str, what: str) -> Any:
     """JSON as plain data with bounded nesting; ``UsageError`` naming ``what`` otherwise."""
-    import json
 
     try:
         data = json.loads(text)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -179,7 +180,6 @@ def sdist_metadata(name: str, version: str, index: str) -> dict[str, Any]:
 
 def newest_sdist(name: str, spec: str, python: str, index: str) -> str | None:
     """The newest version of ``name`` matching ``spec`` with an sdist that accepts ``python``."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
         wanted = SpecifierSet(spec)

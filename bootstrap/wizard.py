@@ -3,6 +3,7 @@ shown disabled with its reason. Ctrl-C anywhere leaves nothing behind."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -57,7 +58,6 @@ def _text(message: str, default: str, validate: Callable[[str], bool | str] | No
 
 def _url_check(key: str) -> Callable[[str], bool | str]:
     """The answers schema's own rule for this URL, so the wizard refuses what validation would."""
-    import json
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     pattern = re.compile(schema["properties"]["network"]["properties"][key]["pattern"])
