@@ -146,6 +146,9 @@ def merge(per_machine: Mapping[str, str], origins: Mapping[str, str] | None = No
 
 
 _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==|@)([^`\s]+)`")
+#: each round reads the metadata of one sdist uv could not read statically; the resolver may
+#: backtrack through several releases of one (databridge-etl-tools meets 8: arcgis, 4 carto, ...)
+SDIST_ROUNDS = 40
 
 
 def bare_python() -> Path:
@@ -262,7 +265,7 @@ def lock_with_uv(
             own = work / machine  # a uv.toml per architecture: both resolve at once
             own.mkdir(exist_ok=True)
             declared = list(metadata)  # each thread its own: both may meet the same sdist
-            for _attempt in range(8):
+            for _attempt in range(SDIST_ROUNDS):
                 config = _uv_config(own, declared)
                 output.write_text(prefer, encoding="utf-8")
                 command = [
@@ -306,7 +309,12 @@ def lock_with_uv(
                     continue
                 raise explain_failure(result.stderr, parsed, python)
             else:
-                raise explain_failure(result.stderr, parsed, python)
+                raise BootstrapError(
+                    f"locking for Python {python}: the resolver met more than {SDIST_ROUNDS} "
+                    "source-only releases whose metadata had to be read from their sdists "
+                    f"(the last: {', '.join(e['name'] + '==' + str(e['version']) for e in declared[-3:])}): "
+                    "pin the packages it backtracks through in requirements.in, then run bootstrap lock"
+                )
             return output.read_text(encoding="utf-8")
 
         # both architectures at once, from the same preferences; where they disagree on a pin
@@ -429,6 +437,7 @@ def lock_project(
     url = index_url(index)
     if offline:
         write_partial(project, python)
+        write_project_step(project, root)
         return LockResult(
             False,
             time.monotonic() - start,
