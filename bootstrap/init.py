@@ -180,15 +180,26 @@ def _drop_unpublished(
     Offline (or with the index unreachable) they are left out the same way, and said so.
     """
     guessed = [a for a in proposal.added if not a.mapped and a.requirement in requirements]
-    if not guessed:
+    conda = [d for d in proposal.kept if d.guessed and d.requirement in requirements]
+    if not guessed and not conda:
         return requirements
     url = index_url(index)
     online = not args.offline and reachable(url)
     published: dict[str, bool] = {}
     if online:
         with ThreadPoolExecutor(max_workers=8) as pool:
-            names = [item.requirement for item in guessed]
+            names = [item.requirement for item in guessed] + [d.requirement for d in conda]
             published = dict(zip(names, pool.map(lambda n: _published(url, n), names), strict=True))
+    # a conda name taken as the PyPI name is dropped only when the index says it has no such one
+    missing = [d for d in conda if online and not published.get(d.requirement)]
+    for item in missing:
+        proposal.notes.append(
+            f"{item.source}: conda package {canonical(item.requirement)} is not on the package "
+            "index (conda-only, or named differently on PyPI): left out (add its PyPI name with "
+            "bootstrap add . NAME)"
+        )
+    proposal.kept[:] = [d for d in proposal.kept if d not in missing]
+    requirements = [r for r in requirements if r not in {d.requirement for d in missing}]
     dropped = []
     for item in guessed:
         if published.get(item.requirement):

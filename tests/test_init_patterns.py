@@ -307,3 +307,83 @@ def test_a_python2_kernel_makes_a_notebook_python_2(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "old-notebooks", {"analysis.ipynb": json.dumps(nb)})
     out = dry_run(project)
     assert "Python   2.7  — kernel python2, analysis.ipynb" in out
+
+
+def test_a_git_requirement_is_kept_in_its_own_step_with_git_in_the_image(tmp_path: Path) -> None:
+    """databridge-etl-tools: `geopetl @ git+https://github.com/...` in pyproject.toml and a pip
+    `git+https://...#egg=` line: adopted, installed apart from the hashed lock, flagged."""
+    project = write_tree(
+        tmp_path / "etl",
+        {
+            "pyproject.toml": """\
+                [project]
+                name = "etl"
+                requires-python = ">=3.9,<3.10"
+                dependencies = ["geopetl @ git+https://github.com/acme/geopetl.git@master"]
+                """,
+            "requirements.txt": "requests==2.31.0\ngit+https://example.org/acme/tool.git@v1#egg=acmetool\n",
+            "etl.py": "import geopetl\nimport acmetool\nimport requests\n",
+        },
+    )
+    before = snapshot(project)
+    out = dry_run(project)
+    assert "Keeps    geopetl @ git+https://github.com/acme/geopetl.git@master" in out
+    assert "Keeps    acmetool @ git+https://example.org/acme/tool.git@v1" in out
+    assert "not on the package index" not in out and "not a requirement" not in out
+    result = run("init", project, "--no-input", "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is not reproducible (no hash)" in result.stderr
+    step = (project / ".devcontainer" / "requirements-project.txt").read_text(encoding="utf-8")
+    assert "NOT REPRODUCIBLE" in step
+    assert "geopetl @ git+https://github.com/acme/geopetl.git@master" in step
+    assert "git+" not in (project / ".devcontainer" / "requirements.txt").read_text()
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    assert "install -y --no-install-recommends git" in dockerfile.split("FROM base AS dev")[0]
+    assert {k: v for k, v in snapshot(project).items() if k in before} == before
+
+
+def test_conda_only_packages_of_environment_yml_are_each_reported(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "condaproj",
+        {
+            "environment.yml": """\
+                name: demo
+                dependencies:
+                  - python=3.11
+                  - numpy=1.26
+                  - graphviz
+                  - r-base
+                  - pip
+                  - pip:
+                    - requests==2.31.0
+                """,
+            "a.py": "import numpy\nimport requests\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Keeps    numpy==1.26.*  — environment.yml:4" in out
+    assert "Keeps    requests==2.31.0  — environment.yml:9" in out
+    unplaced = out.split("Could not place")[1]
+    for line, name in ((5, "graphviz"), (6, "r-base")):
+        assert (
+            f"environment.yml:{line}: conda package {name} is not a Python distribution" in unplaced
+        )
+    assert "conda package pip" not in out and "conda package python" not in out
+
+
+@pytest.mark.network
+def test_a_conda_name_the_index_does_not_have_is_reported_not_locked(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "condaproj",
+        {
+            "environment.yml": "dependencies:\n  - python=3.11\n  - bootstrap-no-such-conda-pkg-xyz\n",
+            "a.py": "x = 1\n",
+        },
+    )
+    result = run("init", project, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "environment.yml:3: conda package bootstrap-no-such-conda-pkg-xyz is not on the package index"
+        in result.stdout
+    )
+    assert "Keeps    bootstrap-no-such" not in result.stdout

@@ -48,6 +48,7 @@ class Facts:
     apt: list[Declared] = field(default_factory=list)  # apt.txt's Debian packages
     #: repo2docker files bootstrap records but its Dockerfile does not run: name → where
     unsupported: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)  # declared, but nothing pip installs
 
 
 @dataclass
@@ -76,7 +77,8 @@ def scan(project: Path) -> Facts:
     """Read the project folder: code, declared versions and requirements, name and description."""
     warnings: list[str] = []
     code = read_code(project)
-    requirements = declared(project, warnings)
+    unplaced: list[str] = []
+    requirements = declared(project, warnings, unplaced)
     seen = {canonical(r.requirement) for r in requirements}
     name, description = _name_and_description(project, warnings)
     own = {canonical(name)} | {canonical(m) for m in code.own_modules}
@@ -105,6 +107,7 @@ def scan(project: Path) -> Facts:
         code.warnings + warnings,
         apt,
         unsupported,
+        unplaced,
     )
 
 
@@ -312,7 +315,7 @@ def propose(
                 "only on its download page, so build with --build-arg "
                 "ORACLE_INSTANTCLIENT_SHA256=<sha256 from oracle.com>, or port to oracledb (thin mode)"
             )
-    notes += more_notes
+    notes += more_notes + facts.unplaced
     answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
     if facts.apt:
         answers["apt_packages"] = sorted({d.requirement for d in facts.apt})
