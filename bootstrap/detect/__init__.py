@@ -239,6 +239,7 @@ def code_evidence(facts: Facts) -> python_version.Evidence:
         python2=python2,
         floors=list(facts.code.floors),
         python2_imports=[(module, where) for where, module in imports],
+        python3=sorted(facts.code.python3, key=lambda item: item[1])[:1],
     )
 
 
@@ -320,11 +321,25 @@ def propose(
     if facts.apt:
         answers["apt_packages"] = sorted({d.requirement for d in facts.apt})
     for name in facts.unsupported:
-        notes.append(
-            f"{name}: repo2docker runs it ({'after the build' if name.endswith('postBuild') else 'around the command'}); "
-            "bootstrap's Dockerfile does not: add its steps to the Dockerfile by hand: left out"
-        )
+        notes.append(_script_note(name))
     return Proposal(answers, evidence, conflicts, added, kept, notes)
+
+
+def _script_note(name: str) -> str:
+    """repo2docker's postBuild and start are scripts of the project: bootstrap never runs them (not
+    on the host, and not silently in the image); the note says how to keep what they did."""
+    if name.endswith("postBuild"):
+        return (
+            f"{name}: repo2docker runs it in the image after the packages, as the user; bootstrap "
+            "runs no script of the project: left out (to keep it, add to the Dockerfile's runtime "
+            f"stage, after the project step: RUN bash {name}, and the same in the dev stage after "
+            f"COPY {name} /tmp/postBuild; it never runs on your machine)"
+        )
+    return (
+        f"{name}: repo2docker starts every command through it; bootstrap runs no script of the "
+        f'project: left out (to keep it, add ENTRYPOINT ["/app/{name}"] to the Dockerfile\'s '
+        "runtime stage; the dev container opens without it)"
+    )
 
 
 def _needs_instant_client(facts: Facts, catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
