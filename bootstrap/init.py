@@ -39,6 +39,10 @@ from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
 from bootstrap.report_json import init_document
 
+#: locks init tries: each retry follows one refusal it can act on (a component left out, a pin of
+#: a deleted release unpinned); saleor 3.9.0 meets three
+RETRIES = 6
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -129,7 +133,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
         show_progress=True,
     )
     outcome = None
-    for attempt in range(3):
+    for attempt in range(RETRIES):
         try:
             outcome = pipeline.run(
                 answers, plan, catalog, Beside(project, plan["layout"]["dockerfile"]), settings
@@ -140,7 +144,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
             # package stays, at the newest release that fits, and the note says so
             lines = answers.get("requirements", [])
             hit = [r for r in lines if canonical(r) == canonical(exc.name) and "==" in r]
-            if not hit or attempt == 2:
+            if not hit or attempt == RETRIES - 1:
                 raise
             source = next((k.source for k in proposal.kept if k.requirement == hit[0]), "")
             answers = {**answers, "requirements": [_unpinned(r) if r in hit else r for r in lines]}
@@ -155,7 +159,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
             # the project's own pins win: a component whose packages cannot live beside them is
             # left out, said so, and can be added back once the pins move (bootstrap update)
             dropped = [r for r in exc.records if r in answers["stacks"] + answers["drivers"]]
-            if not dropped or attempt == 2:
+            if not dropped or attempt == RETRIES - 1:
                 raise
             answers = _without(answers, dropped)
             answers, plan = _planned(validate(answers, catalog), catalog, project)
@@ -343,6 +347,7 @@ def _python_for_pins(
     wanted = outside[0].spec.removeprefix("==").removesuffix(".*")
     name, version, source = lacking[0]
     python3 = facts.code.python3[:1] or [(w, where) for _v, w, where in facts.code.floors[:1]]
+    served = list(fitting)
     if python3 or wanted.startswith("3."):
         fitting = [p for p in fitting if not p.startswith("2.")]
     if not fitting:
@@ -352,7 +357,8 @@ def _python_for_pins(
             f"{source} pins {name}=={version}{more}, releases with wheels for no Python 3 the "
             f"catalog has (Python {wanted}, which {outside[0].source} asks for, is not in it), "
             f"and the project is Python 3 ({what}, {where}): relax those pins ({name}>={version} "
-            f"in {source.split(':')[0]}) and run init again, or pass --python 2.7 to keep them"
+            f"in {source.split(':')[0]}) and run init again, or pass --python {served[0]}, the "
+            "catalog's Python their wheels serve, if the project still runs there"
         )
     choice = min(fitting, key=lambda p: abs(_number(p) - _number(wanted)))
     return choice, (

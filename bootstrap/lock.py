@@ -149,6 +149,10 @@ _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==|@)([^`\s]+)
 #: each round reads the metadata of one sdist uv could not read statically; the resolver may
 #: backtrack through several releases of one (databridge-etl-tools meets 8: arcgis, 4 carto, ...)
 SDIST_ROUNDS = 40
+#: sdist metadata read during this process, by index: a second lock (init's retry without a
+#: component) and the other architecture start from it instead of meeting each sdist again
+_LEARNED: dict[str, list[dict[str, Any]]] = {}
+_LEARNED_LOCK = threading.Lock()
 
 
 def bare_python() -> Path:
@@ -266,6 +270,13 @@ def lock_with_uv(
             own.mkdir(exist_ok=True)
             declared = list(metadata)  # each thread its own: both may meet the same sdist
             for _attempt in range(SDIST_ROUNDS):
+                with _LEARNED_LOCK:  # what the other architecture or an earlier lock read
+                    have = {(canonicalize_name(e["name"]), e["version"]) for e in declared}
+                    declared += [
+                        e
+                        for e in _LEARNED.get(index, [])
+                        if (canonicalize_name(e["name"]), e["version"]) not in have
+                    ]
                 config = _uv_config(own, declared)
                 output.write_text(prefer, encoding="utf-8")
                 command = [
@@ -305,7 +316,10 @@ def lock_with_uv(
                 known = {(canonicalize_name(e["name"]), e["version"]) for e in declared}
                 if built and (canonicalize_name(built.group(1)), built.group(2)) not in known:
                     # an sdist without static metadata: read its PKG-INFO as text, then retry
-                    declared.append(sdist_metadata(built.group(1), built.group(2), index))
+                    entry = sdist_metadata(built.group(1), built.group(2), index)
+                    declared.append(entry)
+                    with _LEARNED_LOCK:
+                        _LEARNED.setdefault(index, []).append(entry)
                     continue
                 raise explain_failure(result.stderr, parsed, python)
             else:

@@ -433,7 +433,7 @@ def test_pins_of_2016_under_a_python_the_catalog_lacks_are_refused_with_the_ways
             "Python 3 the catalog has (Python 3.5, which environment.yml:2 asks for, is not in it)"
         ), result.stderr
         assert "relax those pins (numpy>=1.11.1 in requirements.txt)" in lines[0]
-        assert "or pass --python 2.7 to keep them" in lines[0]
+        assert "or pass --python 2.7, the catalog's Python their wheels serve" in lines[0]
     assert snapshot(project) == before
     offline = dry_run(project)  # offline nothing is asked: the nearest newer Python, as before
     assert "Python   3.8" in offline
