@@ -19,6 +19,25 @@ class UsageError(BootstrapError):
     exit_code = 2
 
 
+class LockConflict(BootstrapError):
+    """The resolver found the user's requirements and a catalog record's lines incompatible;
+    ``records`` are the ids of those records, ``cause`` the resolver's reason in one line."""
+
+    def __init__(self, message: str, records: list[str], cause: str) -> None:
+        super().__init__(message)
+        self.records = records
+        self.cause = cause
+
+
+class MissingRelease(BootstrapError):
+    """The user pins a release the index does not have (deleted, or never published)."""
+
+    def __init__(self, message: str, name: str, version: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.version = version
+
+
 class ValidationFailed(BootstrapError):
     """A generated or existing project breaks a rule; each problem is one line."""
 

@@ -23,13 +23,17 @@ from bootstrap.answers import Answers, layered, split_ids, validate
 from bootstrap.catalog import Catalog
 from bootstrap.detect import propose, scan
 from bootstrap.detect.pypi_names import canonical
-from bootstrap.errors import UsageError
+from bootstrap.errors import LockConflict, MissingRelease, UsageError
 from bootstrap.index import index_url, reachable
 from bootstrap.inputs import Inputs, existing_dir, interactive, load_catalog
 from bootstrap.layout import MOVED_DOCKERFILE, MOVED_REQUIREMENTS, rendered_names, sibling_name
 from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
 from bootstrap.report_json import init_document
+
+#: locks init tries: each retry follows one refusal it can act on (a component left out, a pin of
+#: a deleted release unpinned); saleor 3.9.0 meets three
+RETRIES = 6
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,20 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
     answers = given.over(proposal.answers)
     answers["layout"] = layout_for(project)
     index = answers["network"].get("pip_index_url")
+    older = (
+        None
+        if "python" in layered(filed, flags)
+        else _python_for_pins(facts, catalog, answers, args, index)
+    )
+    if older is not None:
+        python, why = older
+        decided = _decided(layered(filed, flags))
+        proposal = propose(facts, catalog, **{**decided, "python": python})
+        proposal.evidence["python"] = why
+        proposal.notes[:] = [n for n in proposal.notes if not n.startswith("detected Python")]
+        proposal.conflicts.append(why)
+        answers = with_certs(layered(proposal.answers, filed, flags), certs)
+        answers["layout"] = layout_for(project)
     answers["requirements"] = _drop_unpublished(
         answers.get("requirements", []), proposal, args, index
     )
@@ -98,11 +116,71 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
         index_url=index,
         show_progress=True,
     )
-    outcome = pipeline.run(
-        answers, plan, catalog, Beside(project, plan["layout"]["dockerfile"]), settings
-    )
+    outcome = None
+    for attempt in range(RETRIES):
+        try:
+            outcome = pipeline.run(
+                answers, plan, catalog, Beside(project, plan["layout"]["dockerfile"]), settings
+            )
+            break
+        except MissingRelease as exc:
+            # a pin of a release the index no longer serves (codecov==2.1.12 was deleted): the
+            # package stays, at the newest release that fits, and the note says so
+            lines = answers.get("requirements", [])
+            hit = [r for r in lines if canonical(r) == canonical(exc.name) and "==" in r]
+            if not hit or attempt == RETRIES - 1:
+                raise
+            source = next((k.source for k in proposal.kept if k.requirement == hit[0]), "")
+            answers = {**answers, "requirements": [_unpinned(r) if r in hit else r for r in lines]}
+            answers, plan = _planned(validate(answers, catalog), catalog, project)
+            proposal.conflicts.append(
+                f"{source or 'the requirements'} pins {exc.name}=={exc.version}, a release the "
+                f"package index does not have (deleted or never published): {exc.name} is locked "
+                "at the newest release that fits instead; pin another version if that matters"
+            )
+            print(f"note: {proposal.conflicts[-1]}", file=sys.stderr)
+        except LockConflict as exc:
+            # the project's own pins win: a component whose packages cannot live beside them is
+            # left out, said so, and can be added back once the pins move (bootstrap update)
+            dropped = [r for r in exc.records if r in answers["stacks"] + answers["drivers"]]
+            if not dropped or attempt == RETRIES - 1:
+                raise
+            answers = _without(answers, dropped)
+            answers, plan = _planned(validate(answers, catalog), catalog, project)
+            proposal.conflicts.append(
+                f"{', '.join(dropped)} left out: {exc.cause}; the project's own pins win, so "
+                f"{'it is' if len(dropped) == 1 else 'they are'} not in the container (add "
+                f"{'it' if len(dropped) == 1 else 'them'} back with bootstrap update . "
+                + " ".join(f"--{_kind(catalog, r)} {r}" for r in dropped)
+                + " once the pins allow)"
+            )
+            print(f"note: {proposal.conflicts[-1]}", file=sys.stderr)
+    assert outcome is not None
     _summary(project, outcome, _placements(plan, outcome.files), proposal)
     return 0
+
+
+def _without(answers: Answers, dropped: list[str]) -> Answers:
+    """The answers without the components ``dropped`` and their options."""
+    return {
+        **answers,
+        "stacks": [s for s in answers["stacks"] if s not in dropped],
+        "drivers": [d for d in answers["drivers"] if d not in dropped],
+        "options": [o for o in answers.get("options", []) if o.split(":")[0] not in dropped],
+    }
+
+
+def _unpinned(line: str) -> str:
+    """A requirement without its version (its name, extras and marker kept)."""
+    from packaging.requirements import Requirement
+
+    requirement = Requirement(line)
+    requirement.specifier = type(requirement.specifier)("")
+    return str(requirement)
+
+
+def _kind(catalog: Catalog, rid: str) -> str:
+    return "stack" if rid in catalog.of("stack") else "driver"
 
 
 def _planned(answers: Answers, catalog: Catalog, project: Path) -> tuple[Answers, Plan]:
@@ -164,15 +242,26 @@ def _drop_unpublished(
     Offline (or with the index unreachable) they are left out the same way, and said so.
     """
     guessed = [a for a in proposal.added if not a.mapped and a.requirement in requirements]
-    if not guessed:
+    conda = [d for d in proposal.kept if d.guessed and d.requirement in requirements]
+    if not guessed and not conda:
         return requirements
     url = index_url(index)
     online = not args.offline and reachable(url)
     published: dict[str, bool] = {}
     if online:
         with ThreadPoolExecutor(max_workers=8) as pool:
-            names = [item.requirement for item in guessed]
+            names = [item.requirement for item in guessed] + [d.requirement for d in conda]
             published = dict(zip(names, pool.map(lambda n: _published(url, n), names), strict=True))
+    # a conda name taken as the PyPI name is dropped only when the index says it has no such one
+    missing = [d for d in conda if online and not published.get(d.requirement)]
+    for item in missing:
+        proposal.notes.append(
+            f"{item.source}: conda package {canonical(item.requirement)} is not on the package "
+            "index (conda-only, or named differently on PyPI): left out (add its PyPI name with "
+            "bootstrap add . NAME)"
+        )
+    proposal.kept[:] = [d for d in proposal.kept if d not in missing]
+    requirements = [r for r in requirements if r not in {d.requirement for d in missing}]
     dropped = []
     for item in guessed:
         if published.get(item.requirement):
@@ -185,6 +274,123 @@ def _drop_unpublished(
         )
     proposal.added[:] = [a for a in proposal.added if a not in dropped]
     return [r for r in requirements if r not in {d.requirement for d in dropped}]
+
+
+def _python_for_pins(
+    facts: Any, catalog: Catalog, answers: Answers, args: argparse.Namespace, index: str | None
+) -> tuple[str, str] | None:
+    """Where the project declares a Python the catalog lacks (environment.yml's python=3.5) and
+    pins exact releases, the catalog's Python for which the index has wheels of them all.
+
+    The nearest newer Python was chosen; releases of 2016 have no wheels for it and their sdists
+    no longer build there, while an older catalog Python may have every one. A project that is
+    Python 3 (its declaration, a notebook's kernel, syntax) never moves to 2.7: then the pins
+    are refused here, exit 2, naming the first and the ways out, instead of a failed lock. One
+    index request per pinned package, only in this case; offline, nothing changes.
+    """
+    python = answers["python"]
+    outside = [
+        d
+        for d in facts.declarations
+        if d.exact and d.spec.removeprefix("==").removesuffix(".*") not in catalog.pythons
+    ]
+    if not outside or args.offline:
+        return None
+    pins = []
+    for item in facts.requirements:
+        from packaging.requirements import Requirement
+
+        specs = list(Requirement(item.requirement).specifier)
+        if len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version:
+            pins.append((Requirement(item.requirement).name, specs[0].version, item.source))
+    url = index_url(index)
+    if not pins or len(pins) > 40 or not reachable(url):
+        return None
+    from bootstrap.sdist import index_entries
+
+    def tags(pin: tuple[str, str, str]) -> set[str]:
+        try:
+            files = index_entries(url, pin[0], timeout=20)
+        except Exception:
+            return {"?"}  # unknown: never a reason to move
+        return _wheel_pythons(files, pin[0], pin[1], catalog.pythons)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        supported = list(pool.map(tags, pins))
+    if any("?" in found for found in supported):
+        return None
+    # a release with no Linux wheel at all (matplotlib 1.5.1, seaborn 0.7.0) builds from its
+    # sdist wherever it builds: it says nothing about which Python
+    supported = [found or set(catalog.pythons) for found in supported]
+    lacking = [pin for pin, found in zip(pins, supported, strict=True) if python not in found]
+    if not lacking:
+        return None
+    fitting = [p for p in catalog.pythons if all(p in found for found in supported)]
+    if not fitting:
+        return None
+    wanted = outside[0].spec.removeprefix("==").removesuffix(".*")
+    name, version, source = lacking[0]
+    python3 = facts.code.python3[:1] or [(w, where) for _v, w, where in facts.code.floors[:1]]
+    served = list(fitting)
+    if python3 or wanted.startswith("3."):
+        fitting = [p for p in fitting if not p.startswith("2.")]
+    if not fitting:
+        what, where = python3[0] if python3 else (f"python={wanted}", outside[0].source)
+        more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
+        raise UsageError(
+            f"{source} pins {name}=={version}{more}, releases with wheels for no Python 3 the "
+            f"catalog has (Python {wanted}, which {outside[0].source} asks for, is not in it), "
+            f"and the project is Python 3 ({what}, {where}): relax those pins ({name}>={version} "
+            f"in {source.split(':')[0]}) and run init again, or pass --python {served[0]}, the "
+            "catalog's Python their wheels serve, if the project still runs there"
+        )
+    choice = min(fitting, key=lambda p: abs(_number(p) - _number(wanted)))
+    return choice, (
+        f"{outside[0].source} says Python {wanted}, which the catalog does not have, and "
+        f"{source} pins {name}=={version} (and {len(lacking) - 1} more) with no wheel for Python "
+        f"{python}: using {choice}, the catalog's Python the index has wheels of every pin for "
+        f"(to use {python}, relax those pins and pass --python {python})"
+    )
+
+
+def _number(python: str) -> float:
+    major, minor = python.split(".")[:2]
+    return int(major) * 100 + int(minor)
+
+
+def _wheel_pythons(
+    files: list[dict[str, Any]], name: str, version: str, pythons: list[str]
+) -> set[str]:
+    """The Pythons of ``pythons`` that a Linux x86_64 (or pure) wheel of name==version serves."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+    from packaging.version import Version
+
+    out: set[str] = set()
+    for entry in files:
+        filename = entry.get("filename", "")
+        if not filename.endswith(".whl") or entry.get("yanked"):
+            continue
+        try:
+            dist, release, _build, tags = parse_wheel_filename(filename)
+        except InvalidWheelFilename:
+            continue
+        if canonical(dist) != canonical(name) or release != Version(version):
+            continue
+        for tag in tags:
+            if not (
+                tag.platform == "any" or ("linux" in tag.platform and "x86_64" in tag.platform)
+            ):
+                continue
+            for python in pythons:
+                nodot = python.replace(".", "")
+                major = python.split(".")[0]
+                if tag.interpreter in (f"cp{nodot}", f"py{nodot}", f"py{major}") or (
+                    tag.abi == "abi3"
+                    and tag.interpreter.startswith(f"cp{major}")
+                    and int(tag.interpreter[2:] or 0) <= int(nodot)
+                ):
+                    out.add(python)
+    return out
 
 
 def _published(index: str, name: str) -> bool:

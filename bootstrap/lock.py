@@ -147,6 +147,13 @@ def merge(per_machine: Mapping[str, str], origins: Mapping[str, str] | None = No
 
 
 _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==|@)([^`\s]+)`")
+#: each round reads the metadata of one sdist uv could not read statically; the resolver may
+#: backtrack through several releases of one (databridge-etl-tools meets 8: arcgis, 4 carto, ...)
+SDIST_ROUNDS = 40
+#: sdist metadata read during this process, by index: a second lock (init's retry without a
+#: component) and the other architecture start from it instead of meeting each sdist again
+_LEARNED: dict[str, list[dict[str, Any]]] = {}
+_LEARNED_LOCK = threading.Lock()
 
 
 def bare_python() -> Path:
@@ -261,7 +268,14 @@ def lock_with_uv(
             own = work / machine  # a uv.toml per architecture: both resolve at once
             own.mkdir(exist_ok=True)
             declared = list(metadata)  # each thread its own: both may meet the same sdist
-            for _attempt in range(8):
+            for _attempt in range(SDIST_ROUNDS):
+                with _LEARNED_LOCK:  # what the other architecture or an earlier lock read
+                    have = {(canonicalize_name(e["name"]), e["version"]) for e in declared}
+                    declared += [
+                        e
+                        for e in _LEARNED.get(index, [])
+                        if (canonicalize_name(e["name"]), e["version"]) not in have
+                    ]
                 config = _uv_config(own, declared)
                 output.write_text(prefer, encoding="utf-8")
                 command = [
@@ -301,11 +315,19 @@ def lock_with_uv(
                 known = {(canonicalize_name(e["name"]), e["version"]) for e in declared}
                 if built and (canonicalize_name(built.group(1)), built.group(2)) not in known:
                     # an sdist without static metadata: read its PKG-INFO as text, then retry
-                    declared.append(sdist_metadata(built.group(1), built.group(2), index))
+                    entry = sdist_metadata(built.group(1), built.group(2), index)
+                    declared.append(entry)
+                    with _LEARNED_LOCK:
+                        _LEARNED.setdefault(index, []).append(entry)
                     continue
                 raise explain_failure(result.stderr, parsed, python)
             else:
-                raise explain_failure(result.stderr, parsed, python)
+                raise BootstrapError(
+                    f"locking for Python {python}: the resolver met more than {SDIST_ROUNDS} "
+                    "source-only releases whose metadata had to be read from their sdists "
+                    f"(the last: {', '.join(e['name'] + '==' + str(e['version']) for e in declared[-3:])}): "
+                    "pin the packages it backtracks through in requirements.in, then run bootstrap lock"
+                )
             return output.read_text(encoding="utf-8")
 
         # both architectures at once, from the same preferences; where they disagree on a pin
@@ -428,6 +450,7 @@ def lock_project(
     url = index_url(index)
     if offline:
         write_partial(project, python)
+        write_project_step(project, root)
         return LockResult(
             False,
             time.monotonic() - start,

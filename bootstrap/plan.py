@@ -7,6 +7,7 @@ the merged plan without knowing any component by name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -431,6 +432,9 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
     plan["uv"] = uv_pin() if installer == "uv" else None
     plan["venv"] = "/opt/venv" if installer == "uv" else None
     plan["apt"] = sorted({*plan["apt"], *answers.get("apt_packages", [])})  # apt.txt's too
+    if any(_VCS_LINE.search(str(line)) for line in answers.get("requirements", [])):
+        # a requirement from version control installs in the image's project step: with git
+        plan["apt"] = sorted({*plan["apt"], "git"})
     plan["build_apt"] = sorted(p for p in plan["build_apt"] if p not in plan["apt"])
     catalog_pins = set(plan["pip"])
     plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
@@ -449,6 +453,9 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
     plan["layout"] = layout(answers)
     plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]
     return plan
+
+
+_VCS_LINE = re.compile(r"(?:^|@\s*)git\+", re.IGNORECASE)
 
 
 def _floors(record: Record) -> dict[str, str]:

@@ -9,7 +9,7 @@ import re
 
 from packaging.utils import canonicalize_name
 
-from bootstrap.errors import BootstrapError
+from bootstrap.errors import BootstrapError, LockConflict, MissingRelease
 from bootstrap.requirements import RequirementsIn
 
 VCS = re.compile(r"^(-e\s+)?(\S+\s*@\s*)?(git|hg|svn|bzr)\+", re.IGNORECASE)
@@ -17,6 +17,14 @@ _UNREACHABLE = re.compile(
     r"(?:Failed to fetch|Could not connect|error sending request|dns error|tcp connect error|"
     r"Connection refused|timed out|Network is unreachable)[^`]*`?(https?://[^`\s]+)?",
     re.IGNORECASE,
+)
+
+
+#: uv's "there is no version of codecov{marker}==2.1.12", pip's "No matching distribution found
+#: for codecov==2.1.12": a pinned release the index does not serve
+_NO_VERSION = re.compile(
+    r"(?:there is no version of|No matching distribution found for) "
+    r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\{[^}]*\})?==([A-Za-z0-9.+!-]+)"
 )
 
 
@@ -61,7 +69,12 @@ def explain_failure(
     cause = _cause(stderr)
     words = {canonicalize_name(w) for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", cause)}
     mine = [ln for ln in parsed.requirements() if ln.user and ln.name in words]
-    theirs = [ln for ln in parsed.requirements() if ln.catalog and ln.name in words]
+    named = {ln.name for ln in parsed.requirements() if ln.user}
+    theirs = [
+        ln
+        for ln in parsed.requirements()
+        if ln.catalog and ln.name in words and not (parsed.relaxing() and ln.name in named)
+    ]
     ways = []
     if theirs:
         records = sorted({ln.catalog for ln in theirs if ln.catalog})
@@ -84,7 +97,14 @@ def explain_failure(
             )
         )
     conflict = (" conflict with ".join(sides) + ": ") if len(sides) == 2 else ""
-    return BootstrapError(
+    message = (
         f"locking {where} for Python {python} failed: {conflict}{cause}: "
         f"ways out: {'; '.join(ways)}; then run bootstrap lock"
     )
+    missing = _NO_VERSION.search(stderr)
+    if missing and any(ln.name == canonicalize_name(missing.group(1)) for ln in mine):
+        return MissingRelease(message, missing.group(1), missing.group(2))
+    if mine and theirs:
+        records = sorted({ln.catalog for ln in theirs if ln.catalog})
+        return LockConflict(message, records, f"{conflict}{cause}".rstrip(": "))
+    return BootstrapError(message)

@@ -247,7 +247,8 @@ def test_repo2docker_precedence_binder_folder_pipfile_lock_and_apt_txt(tmp_path:
     assert "Debian   graphviz  — binder/apt.txt:2" in out
     assert "Debian   libpq-dev  — binder/apt.txt:3" in out
     assert "binder/apt.txt:4" in out and "not a Debian package name" in out
-    assert "binder/postBuild: repo2docker runs it" in out
+    assert "binder/postBuild: repo2docker runs it in the image after the packages" in out
+    assert "RUN bash binder/postBuild" in out
 
     result = run("init", project, "--no-input", "--offline")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -307,3 +308,209 @@ def test_a_python2_kernel_makes_a_notebook_python_2(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "old-notebooks", {"analysis.ipynb": json.dumps(nb)})
     out = dry_run(project)
     assert "Python   2.7  — kernel python2, analysis.ipynb" in out
+
+
+def test_a_git_requirement_is_kept_in_its_own_step_with_git_in_the_image(tmp_path: Path) -> None:
+    """databridge-etl-tools: `geopetl @ git+https://github.com/...` in pyproject.toml and a pip
+    `git+https://...#egg=` line: adopted, installed apart from the hashed lock, flagged."""
+    project = write_tree(
+        tmp_path / "etl",
+        {
+            "pyproject.toml": """\
+                [project]
+                name = "etl"
+                requires-python = ">=3.9,<3.10"
+                dependencies = ["geopetl @ git+https://github.com/acme/geopetl.git@master"]
+                """,
+            "requirements.txt": "requests==2.31.0\ngit+https://example.org/acme/tool.git@v1#egg=acmetool\n",
+            "etl.py": "import geopetl\nimport acmetool\nimport requests\n",
+        },
+    )
+    before = snapshot(project)
+    out = dry_run(project)
+    assert "Keeps    geopetl @ git+https://github.com/acme/geopetl.git@master" in out
+    assert "Keeps    acmetool @ git+https://example.org/acme/tool.git@v1" in out
+    assert "not on the package index" not in out and "not a requirement" not in out
+    result = run("init", project, "--no-input", "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is not reproducible (no hash)" in result.stderr
+    step = (project / ".devcontainer" / "requirements-project.txt").read_text(encoding="utf-8")
+    assert "NOT REPRODUCIBLE" in step
+    assert "geopetl @ git+https://github.com/acme/geopetl.git@master" in step
+    assert "git+" not in (project / ".devcontainer" / "requirements.txt").read_text()
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    assert "install -y --no-install-recommends git" in dockerfile.split("FROM base AS dev")[0]
+    assert {k: v for k, v in snapshot(project).items() if k in before} == before
+
+
+def test_conda_only_packages_of_environment_yml_are_each_reported(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "condaproj",
+        {
+            "environment.yml": """\
+                name: demo
+                dependencies:
+                  - python=3.11
+                  - numpy=1.26
+                  - graphviz
+                  - r-base
+                  - pip
+                  - pip:
+                    - requests==2.31.0
+                """,
+            "a.py": "import numpy\nimport requests\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Keeps    numpy==1.26.*  — environment.yml:4" in out
+    assert "Keeps    requests==2.31.0  — environment.yml:9" in out
+    unplaced = out.split("Could not place")[1]
+    for line, name in ((5, "graphviz"), (6, "r-base")):
+        assert (
+            f"environment.yml:{line}: conda package {name} is not a Python distribution" in unplaced
+        )
+    assert "conda package pip" not in out and "conda package python" not in out
+
+
+@pytest.mark.network
+def test_a_conda_name_the_index_does_not_have_is_reported_not_locked(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "condaproj",
+        {
+            "environment.yml": "dependencies:\n  - python=3.11\n  - bootstrap-no-such-conda-pkg-xyz\n",
+            "a.py": "x = 1\n",
+        },
+    )
+    result = run("init", project, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "environment.yml:3: conda package bootstrap-no-such-conda-pkg-xyz is not on the package index"
+        in result.stdout
+    )
+    assert "Keeps    bootstrap-no-such" not in result.stdout
+
+
+def test_wheels_tell_which_python_a_pinned_release_serves() -> None:
+    from bootstrap.init import _wheel_pythons
+
+    files = [
+        {"filename": "numpy-1.11.1-cp27-cp27mu-manylinux1_x86_64.whl"},
+        {"filename": "numpy-1.11.1-cp35-cp35m-manylinux1_x86_64.whl"},
+        {"filename": "numpy-1.11.1-cp38-cp38-win_amd64.whl"},  # not Linux
+        {"filename": "numpy-1.11.2-cp38-cp38-manylinux1_x86_64.whl"},  # another release
+        {"filename": "numpy-1.11.1.tar.gz"},
+    ]
+    pythons = ["2.7", "3.8", "3.12"]
+    assert _wheel_pythons(files, "numpy", "1.11.1", pythons) == {"2.7"}
+    pure = [{"filename": "six-1.16.0-py2.py3-none-any.whl"}]
+    assert _wheel_pythons(pure, "six", "1.16.0", pythons) == {"2.7", "3.8", "3.12"}
+    abi3 = [{"filename": "cryptography-41.0.0-cp37-abi3-manylinux_2_28_x86_64.whl"}]
+    assert _wheel_pythons(abi3, "cryptography", "41.0.0", pythons) == {"3.8", "3.12"}
+
+
+@pytest.mark.network
+def test_pins_of_2016_under_a_python_the_catalog_lacks_are_refused_with_the_ways_out(
+    tmp_path: Path,
+) -> None:
+    """PythonDataScienceHandbook: environment.yml says python=3.5 (not in the catalog) and
+    requirements.txt pins numpy==1.11.1, pandas==0.18.1: wheels exist for 2.7, not 3.8, and a
+    Python 3 project is not moved to 2.7: one line naming the pin and the ways out."""
+    project = write_tree(
+        tmp_path / "handbook",
+        {
+            "environment.yml": "dependencies:\n  - python=3.5\n  - pip:\n    - -r requirements.txt\n",
+            "requirements.txt": "numpy==1.11.1\npandas==0.18.1\nseaborn==0.7.0\n",
+            "analysis.py": "import numpy as np\nimport pandas as pd\n",
+        },
+    )
+    before = snapshot(project)
+    for command in (("--dry-run",), ("--no-input",)):
+        result = run("init", project, *command)
+        assert result.returncode == 2, result.stdout + result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(
+            "error: requirements.txt:1 pins numpy==1.11.1 and 1 more, releases with wheels for no "
+            "Python 3 the catalog has (Python 3.5, which environment.yml:2 asks for, is not in it)"
+        ), result.stderr
+        assert "relax those pins (numpy>=1.11.1 in requirements.txt)" in lines[0]
+        assert "or pass --python 2.7, the catalog's Python their wheels serve" in lines[0]
+    assert snapshot(project) == before
+    offline = dry_run(project)  # offline nothing is asked: the nearest newer Python, as before
+    assert "Python   3.8" in offline
+    kept = run("init", project, "--dry-run", "--python", "2.7")
+    assert kept.returncode == 0 and "Keeps    pandas==0.18.1" in kept.stdout
+
+
+def test_the_resolver_s_refusals_carry_what_init_acts_on() -> None:
+    from bootstrap.errors import LockConflict, MissingRelease
+    from bootstrap.requirements import parse
+    from bootstrap.resolution import explain_failure
+
+    parsed = parse(
+        "boto3==1.26.8\nrsa==4.9\ncodecov==2.1.12\n"
+        "awscli==1.46.3  # catalog aws >=1.19.112\nboto3==1.44.8  # catalog aws >=1.17.112\n"
+    )
+    conflict = explain_failure(
+        "error: No solution found when resolving dependencies\n"
+        "  cause: Because awscli>=1.19.112 depends on rsa>=3.1.2,<4.8 and you require rsa==4.9, "
+        "we can conclude that your requirements are unsatisfiable.\n",
+        parsed,
+        "3.9",
+    )
+    assert isinstance(conflict, LockConflict) and conflict.records == ["aws"]
+    assert "rsa==4.9 (requirements.in:2)" in conflict.message
+    missing = explain_failure(
+        "error: No solution found when resolving dependencies\n"
+        "  cause: Because there is no version of codecov{python_full_version < '3.10'}==2.1.12 and "
+        "you require codecov==2.1.12, we can conclude that your requirements are unsatisfiable.\n",
+        parsed,
+        "3.9",
+    )
+    assert isinstance(missing, MissingRelease)
+    assert (missing.name, missing.version) == ("codecov", "2.1.12")
+
+
+@pytest.mark.network
+def test_a_driver_whose_packages_cannot_live_beside_the_project_s_pins_is_left_out(
+    tmp_path: Path,
+) -> None:
+    """saleor 3.9.0: boto3 imported (the aws driver, whose AWS CLI needs rsa<4.8 in every
+    release) and rsa==4.9 pinned; codecov==2.1.12 pinned, a release PyPI no longer has."""
+    project = write_tree(
+        tmp_path / "shop",
+        {
+            "requirements.txt": "boto3==1.26.8\nrsa==4.9\ncodecov==2.1.12\n",
+            "runtime.txt": "python-3.9\n",
+            "shop.py": "import boto3\nimport rsa\nimport codecov\n",
+        },
+    )
+    before = snapshot(project)
+    result = run("init", project, "--no-input", timeout=1200)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout + result.stderr
+    assert "aws left out:" in out and "rsa==4.9" in out
+    assert "--driver aws" in out
+    assert (
+        "requirements.txt:3 pins codecov==2.1.12, a release the package index does not have" in out
+    )
+    recorded = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))
+    answers = recorded.get("answers", recorded)
+    assert "aws" not in answers["drivers"]
+    lock = (project / ".devcontainer" / "requirements.txt").read_text(encoding="utf-8")
+    assert "rsa==4.9 " in lock and "boto3==1.26.8 " in lock and "codecov==" in lock
+    assert "awscli" not in lock
+    assert {k: v for k, v in snapshot(project).items() if k in before} == before
+
+
+def test_a_python3_kernel_outweighs_a_python2_only_import_in_a_helper(tmp_path: Path) -> None:
+    """WhirlwindTourOfPython: Python 3 notebooks, and a website fabfile importing SocketServer."""
+    project = write_tree(
+        tmp_path / "tour",
+        {
+            "01-Intro.ipynb": notebook("print('hello')\n"),
+            "website/fabfile.py": "import SocketServer\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Python   3.12  — kernel python3, 01-Intro.ipynb: Python 3, the catalog default" in out
+    assert "website/fabfile.py:1: imports SocketServer, a Python 2 standard-library module" in out

@@ -48,6 +48,7 @@ class Facts:
     apt: list[Declared] = field(default_factory=list)  # apt.txt's Debian packages
     #: repo2docker files bootstrap records but its Dockerfile does not run: name → where
     unsupported: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)  # declared, but nothing pip installs
 
 
 @dataclass
@@ -76,7 +77,8 @@ def scan(project: Path) -> Facts:
     """Read the project folder: code, declared versions and requirements, name and description."""
     warnings: list[str] = []
     code = read_code(project)
-    requirements = declared(project, warnings)
+    unplaced: list[str] = []
+    requirements = declared(project, warnings, unplaced)
     seen = {canonical(r.requirement) for r in requirements}
     name, description = _name_and_description(project, warnings)
     own = {canonical(name)} | {canonical(m) for m in code.own_modules}
@@ -105,6 +107,7 @@ def scan(project: Path) -> Facts:
         code.warnings + warnings,
         apt,
         unsupported,
+        unplaced,
     )
 
 
@@ -236,6 +239,7 @@ def code_evidence(facts: Facts) -> python_version.Evidence:
         python2=python2,
         floors=list(facts.code.floors),
         python2_imports=[(module, where) for where, module in imports],
+        python3=sorted(facts.code.python3, key=lambda item: item[1])[:1],
     )
 
 
@@ -312,16 +316,30 @@ def propose(
                 "only on its download page, so build with --build-arg "
                 "ORACLE_INSTANTCLIENT_SHA256=<sha256 from oracle.com>, or port to oracledb (thin mode)"
             )
-    notes += more_notes
+    notes += more_notes + facts.unplaced
     answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
     if facts.apt:
         answers["apt_packages"] = sorted({d.requirement for d in facts.apt})
     for name in facts.unsupported:
-        notes.append(
-            f"{name}: repo2docker runs it ({'after the build' if name.endswith('postBuild') else 'around the command'}); "
-            "bootstrap's Dockerfile does not: add its steps to the Dockerfile by hand: left out"
-        )
+        notes.append(_script_note(name))
     return Proposal(answers, evidence, conflicts, added, kept, notes)
+
+
+def _script_note(name: str) -> str:
+    """repo2docker's postBuild and start are scripts of the project: bootstrap never runs them (not
+    on the host, and not silently in the image); the note says how to keep what they did."""
+    if name.endswith("postBuild"):
+        return (
+            f"{name}: repo2docker runs it in the image after the packages, as the user; bootstrap "
+            "runs no script of the project: left out (to keep it, add to the Dockerfile's runtime "
+            f"stage, after the project step: RUN bash {name}, and the same in the dev stage after "
+            f"COPY {name} /tmp/postBuild; it never runs on your machine)"
+        )
+    return (
+        f"{name}: repo2docker starts every command through it; bootstrap runs no script of the "
+        f'project: left out (to keep it, add ENTRYPOINT ["/app/{name}"] to the Dockerfile\'s '
+        "runtime stage; the dev container opens without it)"
+    )
 
 
 def _needs_instant_client(facts: Facts, catalog: Catalog, answers: Mapping[str, Any]) -> str | None:

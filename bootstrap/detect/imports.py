@@ -37,6 +37,7 @@ class Code:
     #: imports under try/except ImportError, TYPE_CHECKING or a version test: the code runs without
     optional: dict[str, list[str]] = field(default_factory=dict)
     python2: list[tuple[str, str]] = field(default_factory=list)  # (what, where)
+    python3: list[tuple[str, str]] = field(default_factory=list)  # notebooks' Python 3 kernels
     floors: list[tuple[str, str, str]] = field(default_factory=list)  # (version, what, where)
     notebooks: list[str] = field(default_factory=list)
     pip_installs: list[tuple[str, str]] = field(default_factory=list)  # (requirement, where)
@@ -239,6 +240,8 @@ def read_notebook(project: Path, path: Path, code: Code) -> None:
     kernel = str(spec.get("name", "")) if isinstance(spec, dict) else ""
     if kernel.lower() in ("python2", "python27", "py27"):
         code.python2.append((f"kernel {kernel}", rel))
+    elif kernel.lower() == "python3":
+        code.python3.append((f"kernel {kernel}", rel))
     for number, cell in enumerate(data["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue

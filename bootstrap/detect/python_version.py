@@ -53,6 +53,8 @@ class Evidence:
     python2: list[tuple[str, str]] = field(default_factory=list)  # (what, where)
     floors: list[tuple[str, str, str]] = field(default_factory=list)  # (version, what, where)
     python2_imports: list[tuple[str, str]] = field(default_factory=list)  # (module, where)
+    #: notebooks saved with a Python 3 kernel: outweighs a Python 2-only import, not syntax
+    python3: list[tuple[str, str]] = field(default_factory=list)  # (what, where)
 
     def floor(self) -> tuple[str, str, str] | None:
         return max(self.floors, key=lambda f: version_key(f[0])) if self.floors else None
@@ -261,7 +263,7 @@ def choose(
                 f"{where} has Python 2 syntax ({what}), but {reason or 'the declarations'} "
                 "rule out Python 2.7: port the code, or pass --python 2.7"
             )
-    elif code.python2_imports and not applied and not floor:
+    elif code.python2_imports and not applied and not floor and not code.python3:
         module, where = code.python2_imports[0]
         py2 = [p for p in candidates if p.startswith("2.")]
         if py2:
@@ -284,7 +286,10 @@ def choose(
         python = default
     else:
         python = min(fitting, key=lambda p: abs(pythons.index(p) - pythons.index(default)))
-    if not reason:
+    if not reason and code.python3:
+        what, where = code.python3[0]
+        reason = f"{what}, {where}: Python 3, the catalog default"
+    elif not reason:
         reason = "no version declared or required by the code: the catalog default"
     elif len(fitting) > 1 and not any(d.exact for d in applied) and not code.python2:
         reason += f" (the catalog has {', '.join(fitting)}; {python} is the closest to its default)"

@@ -33,20 +33,35 @@ class Declared:
 
     requirement: str
     source: str
+    #: a conda package's name taken as its PyPI name, unchecked: kept only if the index has it
+    guessed: bool = False
+
+
+#: A requirement from version control over HTTPS (``name @ git+https://...``): kept, and installed
+#: by the image's separate, non-reproducible step (requirements-project.txt), never on the host.
+VCS_URL = re.compile(r"^git\+https://", re.IGNORECASE)
+_EGG = re.compile(r"^(git\+https://\S+?)#egg=([A-Za-z0-9][A-Za-z0-9._-]*)\S*$", re.I)
 
 
 def normalise(line: str) -> str | None:
     """A PEP 508 requirement as requirements.in writes it, or None when it is not one.
 
-    A path or source URL is not one either: locking would build it, running its setup.py on
-    this machine (a URL of a built wheel is kept).
+    A path or source archive URL is not one either: locking would build it, running its setup.py
+    on this machine (a URL of a built wheel is kept). A git URL over HTTPS is kept as
+    ``name @ URL`` (pip's ``git+https://...#egg=name`` too): the lock leaves it out and the image
+    installs it in its own step, flagged as not reproducible.
     """
+    text = line.strip()
+    egg = _EGG.match(text)
+    if egg:
+        text = f"{egg.group(2)} @ {egg.group(1)}"
     try:
-        requirement = Requirement(line.strip())
+        requirement = Requirement(text)
     except InvalidRequirement:
         return None
     url = requirement.url or ""
-    if url and not (url.startswith("https://") and url.split("#")[0].endswith(".whl")):
+    wheel = url.startswith("https://") and url.split("#")[0].endswith(".whl")
+    if url and not wheel and not VCS_URL.match(url):
         return None
     return str(requirement)
 
@@ -331,9 +346,25 @@ def read_environment_yml(project: Path, warnings: list[str]) -> tuple[dict[str, 
     return {}, "", ""
 
 
-def from_environment_yml(project: Path, warnings: list[str]) -> list[Declared]:
+#: conda packages that are the environment itself, not something the project uses
+_CONDA_TOOLING = {"python", "pip", "setuptools", "wheel", "conda", "mamba"}
+
+
+def from_environment_yml(
+    project: Path, warnings: list[str], unplaced: list[str] | None = None
+) -> list[Declared]:
+    """environment.yml's pip section as it is; conda packages by their PyPI names. A conda-only
+    package (a system library, a compiler, R) is listed in ``unplaced`` with its line."""
     data, text, name = read_environment_yml(project, warnings)
     out = []
+    unplaced = unplaced if unplaced is not None else []
+    rel = (
+        (project / name)
+        .relative_to(project.parent if project.name in ("binder", ".binder") else project)
+        .as_posix()
+        if name
+        else name
+    )
     deps = data.get("dependencies")
     for dep in deps if isinstance(deps, list) else []:
         if isinstance(dep, dict):
@@ -341,7 +372,7 @@ def from_environment_yml(project: Path, warnings: list[str]) -> list[Declared]:
             for item in pip if isinstance(pip, list) else []:
                 requirement = normalise(str(item))
                 if requirement:
-                    out.append(Declared(requirement, f"{name}:{_line_of(text, str(item))}"))
+                    out.append(Declared(requirement, f"{rel}:{_line_of(text, str(item))}"))
             continue
         conda = str(dep).split("::")[-1].strip()
         match = re.match(r"^([A-Za-z0-9_.-]+)\s*(.*)$", conda)
@@ -349,7 +380,14 @@ def from_environment_yml(project: Path, warnings: list[str]) -> list[Declared]:
             continue
         pypi = conda_to_pypi(match.group(1))
         if pypi is None:
+            if match.group(1).lower() not in _CONDA_TOOLING:
+                unplaced.append(
+                    f"{rel}:{_line_of(text, str(dep))}: conda package {match.group(1)} is not a "
+                    "Python distribution on PyPI: left out (if the code needs it, add its Debian "
+                    "package to apt.txt, or install it in the Dockerfile)"
+                )
             continue
+        guessed = match.group(1).lower() not in _conda_names()
         spec = match.group(2).split("=")
         spec_text = match.group(2).strip()
         if spec_text.startswith("=") and not spec_text.startswith("=="):
@@ -357,8 +395,14 @@ def from_environment_yml(project: Path, warnings: list[str]) -> list[Declared]:
             spec_text = f"=={version}.*" if version.count(".") < 2 else f"=={version}"
         requirement = normalise(pypi + spec_text)
         if requirement:
-            out.append(Declared(requirement, f"{name}:{_line_of(text, str(dep))}"))
+            out.append(Declared(requirement, f"{rel}:{_line_of(text, str(dep))}", guessed))
     return out
+
+
+def _conda_names() -> set[str]:
+    from bootstrap.detect.pypi_names import _load
+
+    return set(_load("conda.json")["names"])
 
 
 def config_root(project: Path) -> Path:
@@ -404,7 +448,9 @@ def from_pipfile_lock(
     return out
 
 
-def declared(project: Path, warnings: list[str]) -> list[Declared]:
+def declared(
+    project: Path, warnings: list[str], unplaced: list[str] | None = None
+) -> list[Declared]:
     """Every requirement the project declares, one line per package.
 
     repo2docker's precedence: binder/ (or .binder/) replaces the root for environment files;
@@ -429,7 +475,7 @@ def declared(project: Path, warnings: list[str]) -> list[Declared]:
         ):
             if path.is_file() and path.resolve().is_relative_to(project.resolve()):
                 found += read_requirements_txt(project, path, warnings)
-    found += from_environment_yml(root, warnings)
+    found += from_environment_yml(root, warnings, unplaced)
     for reader in (from_pyproject, from_setup_py, from_setup_cfg):
         found += reader(project, warnings)
     kept: dict[str, Declared] = {}
