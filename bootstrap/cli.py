@@ -51,6 +51,13 @@ def _add_answer_flags(parser: argparse.ArgumentParser) -> None:
         help="external driver; repeatable, comma-separated lists accepted",
     )
     group.add_argument(
+        "--service",
+        action="append",
+        metavar="ID",
+        help="service beside the dev container through compose (postgres, mysql, mssql, oracle, "
+        "s3, spark); repeatable, comma-separated lists accepted",
+    )
+    group.add_argument(
         "--option",
         action="append",
         metavar="ID:OPTION",
@@ -174,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--python", metavar="X.Y")
     update.add_argument("--stack", action="append", metavar="ID")
     update.add_argument("--driver", action="append", metavar="ID")
+    update.add_argument(
+        "--service", action="append", metavar="ID", help="the services (replaces the list)"
+    )
+    update.add_argument(
+        "--add-service", action="append", metavar="ID", default=[], help="add one service"
+    )
+    update.add_argument(
+        "--remove-service", action="append", metavar="ID", default=[], help="remove one service"
+    )
     update.add_argument(
         "--github-repo", metavar="OWNER/REPO", help="add an Open in GitHub Codespaces badge"
     )
