@@ -205,3 +205,19 @@ def test_update_adds_and_removes_one_service(new_project) -> None:
     assert "build" in data and "dockerComposeFile" not in data
     missing = run("update", project, "--remove-service", "mysql", "--offline", "--force")
     assert missing.returncode == 2 and "no such service" in missing.stderr
+
+
+def test_init_beside_an_own_dockerfile_builds_the_moved_one(tmp_path: Path) -> None:
+    from bootstrap.layout import dockerfile_path
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text("import psycopg\n")
+    (project / "Dockerfile").write_text("FROM scratch\n")
+    result = run("init", project, "--no-input", "--service", "postgres", "--offline")
+    assert result.returncode == 0, result.stderr
+    app = yaml.safe_load((project / ".devcontainer/compose.yaml").read_text())["services"]["app"]
+    assert app["build"]["dockerfile"] == ".devcontainer/Dockerfile"  # relative to the context
+    assert (project / "Dockerfile").read_text() == "FROM scratch\n"  # the user's, untouched
+    assert dockerfile_path(project) == project / ".devcontainer/Dockerfile"
+    assert run("validate", project).returncode == 0
