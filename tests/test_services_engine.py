@@ -2,8 +2,8 @@
 generated compose file, then `exec` in the dev container: PostgreSQL, S3 and a Spark cluster.
 
 No registry is reachable here, so the service images the compose file names are local stand-ins
-built from the same software (tests/support/service_standins): PostgreSQL 15 from Debian bookworm's
-package, moto's S3 server from its PyPI release. The dev container itself is the project's own
+built from the same software (tests/support/service_standins): PostgreSQL 15 and MariaDB 10.11 from
+Debian bookworm's packages, moto's S3 server from its PyPI release. The dev container itself is the project's own
 Dockerfile (Python 3.11 with Spark, PostgreSQL and AWS), built by the CLI through docker-compose, and
 the Spark cluster (master, two workers, Spark Connect server) runs that same image.
 """
@@ -96,7 +96,7 @@ def _down(project: Path) -> None:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Path]:
-    """postgres, s3 and spark services beside a Spark dev container, up through the CLI."""
+    """postgres, mysql, s3 and spark services beside a Spark dev container, up through the CLI."""
     from support.service_standins import build
 
     out = tmp_path_factory.mktemp("stack")
@@ -105,7 +105,8 @@ def stack(tmp_path_factory) -> Iterator[Path]:
     out.chmod(0o755)
     result = run(
         "new", "--no-input", "--name", "svcstack", "--python", "3.11", "--driver", "spark",
-        "--service", "postgres", "--service", "s3", "--service", "spark", "--ca-cert", CA_BUNDLE, "--output-dir", out,
+        "--service", "postgres", "--service", "mysql", "--service", "s3", "--service", "spark",
+        "--ca-cert", CA_BUNDLE, "--output-dir", out,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     project = out / "svcstack"
@@ -116,8 +117,9 @@ def stack(tmp_path_factory) -> Iterator[Path]:
         ].values()
         if "build" not in s
     }
-    assert images == {"postgres:15.19-bookworm", "motoserver/moto:5.2.5"}
+    assert images == {"postgres:15.19-bookworm", "mariadb:10.11.18", "motoserver/moto:5.2.5"}
     build("postgres", "postgres:15.19-bookworm")
+    build("mariadb", "mariadb:10.11.18")
     build("moto", "motoserver/moto:5.2.5", MOTO_VERSION="5.2.5")
     try:
         up = devcontainer("up", project)
@@ -245,3 +247,36 @@ def test_spark_remote_runs_tasks_on_the_two_worker_containers(stack: Path) -> No
     }
     assert set(master["workers"]) == addresses, (master, addresses)
     assert master["used"] == 2 and master["apps"] == ["Spark Connect server"], master
+
+
+MYSQL = (
+    LOCAL
+    + """
+import json, os
+import pymysql
+from pyspark.sql import SparkSession
+def connect():
+    return pymysql.connect(host="mysql", user=os.environ["MYSQL_USER"],
+                           password=os.environ["MYSQL_PASSWORD"], database="app", autocommit=True)
+with connect() as conn, conn.cursor() as cur:
+    cur.execute("create table people (id int, name varchar(20))")
+    cur.execute("insert into people values (1, 'ada'), (2, 'grace')")
+url = os.environ["MYSQL_JDBC_URL"]
+props = {"user": os.environ["MYSQL_USER"], "password": os.environ["MYSQL_PASSWORD"],
+         "driver": "com.mysql.cj.jdbc.Driver"}
+spark = SparkSession.builder.master("local[1]").getOrCreate()
+people = spark.read.jdbc(url, "people", properties=props)
+people.selectExpr("id * 10 AS id", "upper(name) AS name").write.jdbc(
+    url, "people_out", mode="overwrite", properties=props)
+spark.stop()
+with connect() as conn, conn.cursor() as cur:
+    cur.execute("select id, name from people_out order by id")
+    rows = [list(r) for r in cur.fetchall()]
+print(json.dumps({"rows": rows}))
+"""
+)
+
+
+def test_spark_reads_the_mysql_service_over_jdbc_and_writes_back(stack: Path) -> None:
+    outcome = in_container(stack, MYSQL)
+    assert outcome == {"rows": [[10, "ADA"], [20, "GRACE"]]}, outcome
