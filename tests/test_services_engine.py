@@ -21,8 +21,8 @@ import pytest
 import yaml
 from helpers import run
 
-# one stack for every test here: about 10 minutes on a busy 2-core machine with the image cached,
-# more when it is built cold, so it runs apart with the matrix (bash .ci/run -m matrix)
+# one stack for every test here: 10 minutes on a busy 2-core machine with the image cached, 23 when
+# it is built cold, so it runs apart with the matrix (bash .ci/run -m matrix)
 pytestmark = [pytest.mark.docker, pytest.mark.network, pytest.mark.matrix]
 
 DOCKER = "/usr/bin/docker"
