@@ -20,7 +20,7 @@ from bootstrap.safe_io import MAX_ANSWERS, load_json, load_yaml, read_or_refuse
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "answers.schema.json"
 RECORD_PATH = Path(".devcontainer") / "bootstrap.json"
-KEYS = ("name", "description", "python", "stacks", "drivers", "options", "network")
+KEYS = ("name", "description", "python", "stacks", "drivers", "services", "options", "network")
 #: Keys a record file carries beside the answers: not answers themselves.
 NOT_ANSWERS = ("bootstrap_version", "catalogs")
 
@@ -98,6 +98,7 @@ def schema(catalog: Catalog) -> dict[str, Any]:
     props["python"]["enum"] = catalog.pythons
     props["stacks"]["items"]["enum"] = list(catalog.of("stack"))
     props["drivers"]["items"]["enum"] = list(catalog.of("driver"))
+    props["services"]["items"]["enum"] = list(catalog.of("service"))
     return result
 
 
@@ -128,7 +129,7 @@ def _fix_for(path: list[Any], catalog: Catalog) -> str:
     key = next((str(p) for p in reversed(path) if isinstance(p, str)), "")
     if key == "python":
         return f"choose one of {', '.join(catalog.pythons)}"
-    if key in ("stacks", "drivers"):
+    if key in ("stacks", "drivers", "services"):
         kind = key[:-1]
         return f"choose from {', '.join(catalog.of(kind))} (bootstrap catalog lists them)"
     return _FIXES.get(key, "see bootstrap catalog and bootstrap new --help")
@@ -139,7 +140,7 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
     from jsonschema import Draft202012Validator  # lazy: start-up stays light
 
     answers = copy.deepcopy(answers)
-    for key in ("stacks", "drivers", "options"):
+    for key in ("stacks", "drivers", "services", "options"):
         if isinstance(answers.get(key), str):
             answers[key] = split_ids([answers[key]])
     shape = schema(catalog)
@@ -178,7 +179,7 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
         "python": answers["python"],
         # catalog order, so the same choices always give the same files
         "stacks": [i for i in catalog.of("stack") if i in answers.get("stacks", [])],
-        "drivers": [i for i in catalog.of("driver") if i in answers.get("drivers", [])],
+        "drivers": [i for i in catalog.of("driver") if i in _drivers(answers, catalog)],
         "options": sorted(answers.get("options", [])),
         "network": dict(answers.get("network", {})),
     }
@@ -186,9 +187,21 @@ def validate(answers: Answers, catalog: Catalog, *, origin: str = "answers") -> 
     for key in shape["properties"]:
         if key not in result and key not in NOT_ANSWERS and answers.get(key):
             result[key] = copy.deepcopy(answers[key])
+    if result.get("services"):
+        result["services"] = [i for i in catalog.of("service") if i in result["services"]]
     if "requirements" in result:
         _requirements(result["requirements"], origin)
     return result
+
+
+def _drivers(answers: Answers, catalog: Catalog) -> list[str]:
+    """The drivers chosen, and those the chosen services need (a PostgreSQL service: psql and
+    psycopg in the app)."""
+    drivers = list(answers.get("drivers", []))
+    for service_id in answers.get("services", []):
+        service = catalog.get("service", service_id) or {}
+        drivers += [d for d in service.get("drivers", []) if d not in drivers]
+    return drivers
 
 
 def _requirements(lines: list[str], origin: str) -> list[str]:

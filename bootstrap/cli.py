@@ -170,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     update.add_argument("project_dir", metavar="PROJECT_DIR")
     _add_component_flags(update)
+    _repeatable(update, "--add-service", "ID", "add one service")
+    _repeatable(update, "--remove-service", "ID", "remove one service")
     update.add_argument("--dry-run", action="store_true")
     update.add_argument(
         "--force", action="store_true", help="update even with uncommitted git changes"

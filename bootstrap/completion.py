@@ -57,12 +57,15 @@ def _actions(parser: argparse.ArgumentParser) -> Iterator[tuple[str | None, argp
 
 
 def _add_catalog_choices(parser: argparse.ArgumentParser) -> None:
-    """Offer the catalog's ids for --python, --stack, --driver and --option."""
+    """Offer the catalog's ids for --python, --stack, --driver, --service and --option."""
     catalog = load([])
     ids = {
         "--python": list(reversed(catalog.pythons)),
         "--stack": list(catalog.of("stack")),
         "--driver": list(catalog.of("driver")),
+        "--service": list(catalog.of("service")),
+        "--add-service": list(catalog.of("service")),
+        "--remove-service": list(catalog.of("service")),
         "--option": [
             f"{rid}:{option}"
             for kind in ("stack", "driver")

@@ -27,7 +27,7 @@ TEXT_FLAGS = {
     "python": "python",
     "github_repo": "github_repo",
 }
-LIST_FLAGS = {"stacks": "stack", "drivers": "driver", "options": "option"}
+LIST_FLAGS = {"stacks": "stack", "drivers": "driver", "services": "service", "options": "option"}
 NETWORK_FLAGS = ("pip_index_url", "apt_mirror", "artifact_mirror")
 
 
@@ -70,9 +70,9 @@ def flag_answers(args: argparse.Namespace) -> Answers:
 
 def asked_by_flags(args: argparse.Namespace) -> set[str]:
     """Questions a flag already answered: the wizard does not ask them again."""
-    return {key for key in ("name", "description", "python", "stacks", "drivers")} & set(
-        flag_answers(args)
-    )
+    return {
+        key for key in ("name", "description", "python", "stacks", "drivers", "services")
+    } & set(flag_answers(args))
 
 
 def interactive(args: argparse.Namespace) -> bool:

@@ -35,6 +35,8 @@ def dockerfile_path(project: Path) -> Path:
     data = _devcontainer(project)
     build = data.get("build") if isinstance(data, dict) else None
     name = build.get("dockerfile") if isinstance(build, dict) else None
+    if build is None and isinstance(data, dict) and data.get("dockerComposeFile"):
+        name = _compose_dockerfile(project, data)
     if isinstance(name, str) and name:
         path = Path(_normalise(project / DEVCONTAINER_DIR / name))
         if Path(name).is_absolute() or not path.resolve().is_relative_to(project.resolve()):
@@ -88,6 +90,8 @@ def unused_template_files(plan: Mapping[str, Any]) -> list[str]:
     unused = []
     if not plan["artifacts"]:
         unused.append(".devcontainer/fetch-artifact")
+    if not plan.get("compose"):
+        unused.append(".devcontainer/compose.yaml")
     if not plan.get("host_folders"):
         unused += [".devcontainer/host-folders", ".devcontainer/host-folders.cmd"]
     return unused
@@ -110,6 +114,31 @@ def rendered_names(plan: Mapping[str, Any], *, siblings: bool = True) -> list[st
             names.discard(source)
             names.add(target)
     return sorted(names)
+
+
+def _compose_dockerfile(project: Path, data: Mapping[str, Any]) -> str | None:
+    """The Dockerfile of the compose service devcontainer.json opens, relative to .devcontainer/
+    (compose names it relative to the build context, the context relative to the compose file)."""
+    from bootstrap.errors import BootstrapError
+    from bootstrap.safe_io import MAX_MANIFEST, load_yaml, read_text
+
+    compose_file = data["dockerComposeFile"]
+    if isinstance(compose_file, list):
+        compose_file = compose_file[0] if compose_file else None
+    if not isinstance(compose_file, str):
+        return None
+    try:
+        text = read_text(project / DEVCONTAINER_DIR / compose_file, MAX_MANIFEST, "compose file")
+        document = load_yaml(text, compose_file)
+        build = document["services"][data.get("service")]["build"]
+    except (OSError, ValueError, KeyError, TypeError, BootstrapError):
+        return None
+    if isinstance(build, str):
+        return f"{build}/Dockerfile"
+    if not isinstance(build, dict):
+        return None
+    context = str(build.get("context", "."))
+    return f"{context}/{build.get('dockerfile', 'Dockerfile')}"
 
 
 def _devcontainer(project: Path) -> Any:

@@ -16,6 +16,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from bootstrap import compose as compose_mod
 from bootstrap.catalog import Catalog, Record, uv_pin
 from bootstrap.errors import UsageError
 from bootstrap.requirements import catalog_comment, has_version, is_pinned, name_of
@@ -44,6 +45,7 @@ class Plan(TypedDict):
     python: str
     stacks: list[str]
     drivers: list[str]
+    services: list[str]
     options: list[str]
     network: dict[str, Any]
     github_repo: str
@@ -86,6 +88,11 @@ class Plan(TypedDict):
     installer: str  # "uv" (into a virtual environment) or "pip" (Python 2.7)
     uv: dict[str, Any] | None  # the pinned, hashed uv the builder stage installs
     venv: str | None
+    # services beside the dev container (None without any): .devcontainer/compose.yaml's document
+    # and what devcontainer.json says to open its app service
+    compose: dict[str, Any] | None
+    compose_keys: dict[str, Any] | None
+    service_ports: list[dict[str, Any]]
 
 
 LIST_KEYS = (
@@ -451,11 +458,48 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         for line in plan["pip"]
     ]
     plan["layout"] = layout(answers)
+    _services(plan, answers, catalog)
     plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]
     return plan
 
 
 _VCS_LINE = re.compile(r"(?:^|@\s*)git\+", re.IGNORECASE)
+
+
+def _services(plan: Any, answers: Mapping[str, Any], catalog: Catalog) -> None:
+    """The chosen services as the compose document, the keys devcontainer.json opens it with,
+    and their README sections."""
+    python = plan["python"]
+    services = []
+    for sid in answers.get("services", []):
+        record = catalog.get("service", sid)
+        if record is None:
+            known = ", ".join(catalog.of("service"))
+            raise UsageError(f"service {sid!r} is not in the catalog: choose from {known}")
+        requires = record.get("requires", {})
+        if not _python_matches(requires.get("python"), python):
+            reason = requires.get("python_reason") or f"it needs Python {requires['python']}"
+            raise UsageError(
+                f"service {sid} is not available on Python {python}: {reason}: "
+                f"choose Python {requires['python']}, or drop --service {sid}"
+            )
+        services.append(record)
+    services.sort(key=lambda r: list(catalog.of("service")).index(r["id"]))
+    plan["services"] = [r["id"] for r in services]
+    plan["service_ports"] = []
+    if not services:
+        plan["compose"] = plan["compose_keys"] = None
+        return
+    merged = compose_mod.merge(services)
+    plan["compose"] = compose_mod.document(
+        merged, dockerfile=plan["layout"]["dockerfile"], project=plan["project"]
+    )
+    plan["compose_keys"] = compose_mod.devcontainer_keys(merged)
+    plan["service_ports"] = merged["ports"]
+    for service in services:
+        for name in service["compose"].get("drop_remote_env", []):
+            plan["remote_env"].pop(name, None)
+    plan["readme"] += [r["readme"].strip("\n") for r in services if r.get("readme")]
 
 
 def _floors(record: Record) -> dict[str, str]:

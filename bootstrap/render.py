@@ -41,6 +41,7 @@ def variables(answers: Mapping[str, Any], catalogs: list[str] | None = None) -> 
         "python": answers["python"],
         "stacks": ",".join(answers.get("stacks", [])),
         "drivers": ",".join(answers.get("drivers", [])),
+        "services": ",".join(answers.get("services", [])),
         "options": ",".join(answers.get("options", [])),
         "_catalogs": os.pathsep.join(str(Path(c).resolve()) for c in catalogs or []),
         "_bootstrap_version": __version__,

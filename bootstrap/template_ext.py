@@ -41,6 +41,7 @@ def answers_from_context(context: Any) -> dict[str, Any]:
         "python": str(context["python"]),
         "stacks": split_ids([str(context.get("stacks", ""))]),
         "drivers": split_ids([str(context.get("drivers", ""))]),
+        "services": split_ids([str(context.get("services", ""))]),
         "options": split_ids([str(context.get("options", ""))]),
         "network": json.loads(network) if isinstance(network, str) else dict(network),
     }
@@ -127,6 +128,20 @@ def combine(base: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def compose_yaml(document: dict[str, Any] | None) -> str:
+    """The compose document as YAML; none without services (the render then drops the file)."""
+    from bootstrap.compose import to_yaml
+
+    if not document:
+        return ""
+    return to_yaml(document).rstrip("\n")
+
+
+def service_port(port: dict[str, Any]) -> Any:
+    """A forwarded port: the app's own as a number, a service's as "service:port"."""
+    return f"{port['container']}:{port['port']}" if port.get("container") else port["port"]
+
+
 class BootstrapExtension(Extension):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
@@ -140,5 +155,7 @@ class BootstrapExtension(Extension):
             combine=combine,
             shquote=shlex.quote,
             slug=lambda name: answers_mod.slugify(str(name)),
+            compose_yaml=compose_yaml,
+            service_port=service_port,
         )
         environment.globals["bootstrap_version"] = __version__

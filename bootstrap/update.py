@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap import __version__, pipeline, writer
-from bootstrap.answers import Answers, layered, read_recorded, validate
+from bootstrap.answers import Answers, layered, read_recorded, split_ids, validate
 from bootstrap.base import BASE_PATH, CERTS, RECORD, Base, read_base, snapshot
 from bootstrap.catalog import Catalog
 from bootstrap.errors import BootstrapError, UsageError
@@ -73,6 +73,17 @@ def _new_answers(
 ) -> Answers:
     """The recorded answers under the flags; options of components that were dropped go too."""
     answers = layered(_recorded_answers(recorded), flag_answers(args))
+    services = split_ids(answers.get("services") or [])
+    added = split_ids(getattr(args, "add_service", None))
+    removed = split_ids(getattr(args, "remove_service", None))
+    for sid in removed:
+        if sid not in services:
+            shown = ", ".join(services) or "none"
+            raise UsageError(
+                f"--remove-service {sid}: the project has no such service (it has {shown})"
+            )
+    services = [s for s in services + added if s not in removed]
+    answers["services"] = list(dict.fromkeys(services))
     chosen = set(answers.get("stacks", [])) | set(answers.get("drivers", []))
     answers["options"] = [o for o in answers.get("options", []) if o.split(":", 1)[0] in chosen]
     return validate(answers, catalog)
@@ -93,7 +104,7 @@ def _certs(project: Path, answers: Mapping[str, Any]) -> dict[str, bytes]:
 
 def _summary_of(recorded: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str]:
     lines = []
-    for key in ("python", "stacks", "drivers", "options", "github_repo"):
+    for key in ("python", "stacks", "drivers", "services", "options", "github_repo"):
         before, after = recorded.get(key), answers.get(key)
         if key != "python":
             before, after = (

@@ -142,6 +142,21 @@ def run_wizard(
             )
         )
         result[key] = chosen
+    if "services" not in asked and catalog.of("service"):
+        result["services"] = _ask(
+            questionary.checkbox(
+                "Services beside the container (compose):",
+                choices=[
+                    Choice(
+                        f"{sid:<11} {record['name']}{hint(f'services:{sid}')}",
+                        value=sid,
+                        checked=sid in result.get("services", []),
+                    )
+                    for sid, record in catalog.of("service").items()
+                ],
+                instruction="(space to toggle, enter to accept)",
+            )
+        )
     options = [
         (f"{rid}:{name}", option["summary"])
         for rid in result["stacks"] + result["drivers"]
@@ -192,6 +207,8 @@ def _print_summary(result: Answers, catalog: Catalog) -> None:
     print(f"  Python   {result['python']}  ({image})")
     print(f"  Stacks   {', '.join(result['stacks']) or 'none'}")
     print(f"  Drivers  {', '.join(result['drivers']) or 'none'}")
+    if result.get("services"):
+        print(f"  Services {', '.join(result['services'])}")
     if result.get("options"):
         print(f"  Options  {', '.join(result['options'])}")
     print()

@@ -330,12 +330,24 @@ STEPS = [
     ),
     (
         ["--stack", "pytorch"],
-        ["Project name", "description", "Python version", "drivers"],
+        ["Project name", "description", "Python version", "drivers", "Services beside"],
         "Options",
     ),
     (
         [],
         ["Project name", "description", "Python version", "Data-science stack", "drivers"],
+        "Services beside",
+    ),
+    (
+        [],
+        [
+            "Project name",
+            "description",
+            "Python version",
+            "Data-science stack",
+            "drivers",
+            "Services beside",
+        ],
         "corporate proxy",
     ),
     (
@@ -346,6 +358,7 @@ STEPS = [
             "Python version",
             "Data-science stack",
             "drivers",
+            "Services beside",
             ("corporate proxy", "y"),
         ],
         "CA certificate files",
@@ -358,6 +371,7 @@ STEPS = [
             "Python version",
             "Data-science stack",
             "drivers",
+            "Services beside",
             "corporate proxy",
         ],
         "Create it",

@@ -50,12 +50,14 @@ def test_raw_cookiecutter_no_input(checkout: Path, tmp_path: Path) -> None:
 
 
 def test_raw_cookiecutter_with_its_own_prompts(checkout: Path, tmp_path: Path) -> None:
-    # cookiecutter's prompts read stdin: name, project, description, python, stacks, drivers, options
-    answers = "Risk Model\n\nScores risk\n3.11\npydata\nspark,aws\n\n"
+    # cookiecutter's prompts read stdin: name, project, description, python, stacks, drivers,
+    # services, options
+    answers = "Risk Model\n\nScores risk\n3.11\npydata\nspark,aws\ns3\n\n"
     result = cookiecutter(str(checkout), "-o", str(tmp_path / "out"), cwd=tmp_path, input=answers)
     assert result.returncode == 0, result.stdout + result.stderr
     project = tmp_path / "out" / "risk-model"
     assert "pyspark[connect]==" in (project / "requirements.txt").read_text()
+    assert "motoserver/moto:" in (project / ".devcontainer/compose.yaml").read_text()
     assert official_errors(project / ".devcontainer/devcontainer.json") == []
 
 

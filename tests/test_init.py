@@ -374,7 +374,7 @@ def test_wizard_shows_the_evidence_and_enter_takes_it(tmp_path: Path) -> None:
     child.send("\r")
     child.expect(r"\[import pymysql, etl/job.py:1\]")
     child.send("\r")
-    for prompt in ("Options", "corporate proxy", "Create it"):
+    for prompt in ("Services beside", "Options", "corporate proxy", "Create it"):
         child.expect(prompt)
         child.send("\r")
     child.expect(pexpect.EOF, timeout=120)

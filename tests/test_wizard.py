@@ -16,6 +16,7 @@ QUESTIONS = [
     "Python version",
     "Data-science stack",
     "External drivers",
+    "Services beside the container",
 ]
 
 
@@ -77,9 +78,11 @@ def test_choices_typed_and_toggled(tmp_path: Path) -> None:
     answer(child, "Python version", "\x1b[B\r")
     answer(child, "Data-science stack", "\r")
     answer(child, "External drivers", " \r")  # space toggles the first driver: spark
+    answer(child, "Services beside", " \r")  # and the first service: postgres (compose)
     answer(child, "corporate proxy", "\r")
     summary = screen_until(child, "Create it")
     assert "Churn Model" in summary and "3.11" in summary and "spark" in summary
+    assert "Services postgres" in summary
     child.send("\r")
     child.expect(pexpect.EOF, timeout=120)
     child.close()
@@ -87,7 +90,9 @@ def test_choices_typed_and_toggled(tmp_path: Path) -> None:
     recorded = json.loads((tmp_path / "churn-model/.devcontainer/bootstrap.json").read_text())
     assert recorded["description"] == "Predicts churn"
     assert recorded["python"] == "3.11"
-    assert recorded["drivers"] == ["spark"]
+    assert recorded["drivers"] == ["spark", "postgres"]  # the service brings its driver
+    assert recorded["services"] == ["postgres"]
+    assert (tmp_path / "churn-model/.devcontainer/compose.yaml").is_file()
 
 
 def test_incompatible_choices_are_shown_disabled_with_the_reason(tmp_path: Path) -> None:

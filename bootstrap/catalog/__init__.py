@@ -1,4 +1,4 @@
-"""The catalog: every Python version, stack and driver as one data record.
+"""The catalog: every Python version, stack, driver and service as one data record.
 
 Records live in ``records/<kind>/<id>.toml``; an organisation adds or overrides records with
 ``--catalog FILE`` or ``BOOTSTRAP_CATALOG`` (files or folders, ``os.pathsep``-separated).
@@ -20,7 +20,7 @@ from bootstrap.safe_io import MAX_CATALOG, load_toml, read_text
 RECORDS_DIR = Path(__file__).parent / "records"
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "catalog.schema.json"
 UV_PATH = Path(__file__).parent / "uv.toml"
-KINDS = ("python", "stack", "driver")
+KINDS = ("python", "stack", "driver", "service")
 ENV_VAR = "BOOTSTRAP_CATALOG"
 
 Record = Mapping[str, Any]
@@ -40,7 +40,8 @@ class Catalog:
         return self.of(kind).get(record_id)
 
     def find(self, record_id: str) -> Record | None:
-        """A record by id whatever its kind (ids are unique across stacks and drivers)."""
+        """A stack, driver or Python record by id (ids are unique across stacks and drivers;
+        services share ids with the drivers they need, and are asked for with ``get``)."""
         for kind in ("stack", "driver", "python"):
             if record_id in self.of(kind):
                 return self.of(kind)[record_id]
