@@ -55,23 +55,23 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
     catalog = load_catalog(args)
     given = Inputs(args)
     facts = scan(project)
-    proposal = propose(facts, catalog, **_decided(layered(given.filed, given.flags)))
+    decided = _decided(layered(given.filed, given.flags))
+    proposal = propose(facts, catalog, **decided)
     answers = given.over(proposal.answers)
     answers["layout"] = layout_for(project)
     index = answers["network"].get("pip_index_url")
     older = (
         None
-        if "python" in layered(filed, flags)
+        if "python" in decided
         else _python_for_pins(facts, catalog, answers, args, index)
     )
     if older is not None:
         python, why = older
-        decided = _decided(layered(filed, flags))
         proposal = propose(facts, catalog, **{**decided, "python": python})
         proposal.evidence["python"] = why
         proposal.notes[:] = [n for n in proposal.notes if not n.startswith("detected Python")]
         proposal.conflicts.append(why)
-        answers = with_certs(layered(proposal.answers, filed, flags), certs)
+        answers = given.over(proposal.answers)
         answers["layout"] = layout_for(project)
     answers["requirements"] = _drop_unpublished(
         answers.get("requirements", []), proposal, args, index
