@@ -44,6 +44,13 @@ def _add_component_flags(parser: Any) -> None:
     for flag, what in (("--stack", "data-science stack"), ("--driver", "external driver")):
         _repeatable(parser, flag, "ID", f"{what}; repeatable, comma-separated lists accepted")
     _repeatable(
+        parser,
+        "--service",
+        "ID",
+        "service beside the dev container through compose (postgres, mysql, mssql, oracle, s3, "
+        "spark); repeatable, comma-separated lists accepted",
+    )
+    _repeatable(
         parser, "--option", "ID:OPTION", "component option, e.g. pytorch:gpu or oracle:jdbc"
     )
     parser.add_argument(

@@ -60,11 +60,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
     answers = given.over(proposal.answers)
     answers["layout"] = layout_for(project)
     index = answers["network"].get("pip_index_url")
-    older = (
-        None
-        if "python" in decided
-        else _python_for_pins(facts, catalog, answers, args, index)
-    )
+    older = None if "python" in decided else _python_for_pins(facts, catalog, answers, args, index)
     if older is not None:
         python, why = older
         proposal = propose(facts, catalog, **{**decided, "python": python})
