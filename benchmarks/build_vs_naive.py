@@ -13,7 +13,8 @@ Measured, each side in turn within every run, medians over ``--runs``:
 - a rebuild after editing a source file (a warm build first, then one edit);
 - a rebuild after adding one requirement (``bootstrap add``; a different package in every run);
 - the image size;
-- what bytecode costs: a cold build and size with ``--build-arg UV_COMPILE_BYTECODE=0``, and the
+- what bytecode costs: a cold build and size with ``--build-arg UV_COMPILE_BYTECODE=0`` (the
+  ``bytecode`` stage then compiles nothing), and the
   time the runtime image takes to import the stack's modules, as a user who cannot write bytecode
   (like the runtime user), with and without the bytecode compiled at build time.
 
@@ -54,7 +55,22 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
+#: the 1-minute load average when each measured build or `up` starts (the machine may be shared)
+LOADS: list[float] = []
+
+
+def load_line() -> str:
+    """The load averages seen during the run, for the report."""
+    if not LOADS:
+        return "load average: not sampled"
+    return (
+        f"1-minute load average at the start of each measurement: median {statistics.median(LOADS):.1f},"
+        f" {min(LOADS):.1f}–{max(LOADS):.1f}, on {os.cpu_count()} cores"
+    )
+
+
 def build(project: Path, dockerfile: Path, tag: str, target: str | None, *extra: str) -> float:
+    LOADS.append(os.getloadavg()[0])
     argv = [DOCKER, "build", "--progress=plain", "-f", str(dockerfile), "-t", tag, *extra]
     if target:
         argv += ["--target", target]
@@ -185,7 +201,8 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     label = f"Python {args.python}, {args.stack}{', ' + args.driver if args.driver else ''}"
-    print(f"\n{label}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs\n")
+    print(f"\n{label}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs")
+    print(f"{load_line()}\n")
     g, n = "generated", "naive"
     table(
         [

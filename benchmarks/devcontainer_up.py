@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 # run as a script, this folder is on sys.path
-from build_vs_naive import DOCKER, empty_cache_mounts, log, own_cache_ids, sh
+from build_vs_naive import DOCKER, LOADS, empty_cache_mounts, load_line, log, own_cache_ids, sh
 
 
 def cli() -> str:
@@ -50,12 +50,16 @@ def remove(folder: Path) -> None:
         subprocess.run([DOCKER, "rm", "-f", *ids], capture_output=True, check=False)
     for image in images:
         if image.startswith("vsc-"):
-            subprocess.run([DOCKER, "rmi", image], capture_output=True, check=False)
+            # the -uid image (updateRemoteUserUID) first, then the image it was built on
+            built = [image, image.removesuffix("-uid")] if image.endswith("-uid") else [image]
+            for tag in built:
+                subprocess.run([DOCKER, "rmi", tag], capture_output=True, check=False)
 
 
 def up(folder: Path, *extra: str) -> float:
     argv = [cli(), "up", "--workspace-folder", str(folder), "--docker-path", DOCKER]
     argv += ["--remove-existing-container", *extra]
+    LOADS.append(os.getloadavg()[0])
     started = time.monotonic()
     sh(*argv)
     return time.monotonic() - started
@@ -118,8 +122,9 @@ def main() -> int:
 
     g, t = statistics.median(times["generated"]), statistics.median(times["template"])
     print(
-        f"\nPython {args.python}, {args.stack}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs\n"
+        f"\nPython {args.python}, {args.stack}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs"
     )
+    print(f"{load_line()}\n")
     print("| cold `devcontainer up` | median | runs | / template way |")
     print("| --- | ---: | --- | ---: |")
     for label, key, value in (
