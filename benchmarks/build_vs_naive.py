@@ -89,23 +89,28 @@ def naive_dockerfile(project: Path, base: str) -> str:
     return f"FROM {base}\nWORKDIR /app\nCOPY . .\nRUN pip install {cert}-r requirements.txt\n"
 
 
-def own_cache_ids(text: str) -> tuple[str, list[str]]:
-    """The generated Dockerfile with cache mounts of the benchmark's own, and their targets."""
+def own_cache_ids(text: str, prefix: str = "bootstrap-bench") -> tuple[str, list[str]]:
+    """The generated Dockerfile with cache mounts of the benchmark's own, and their targets.
+
+    Each benchmark has its own ``prefix``, so that one running beside the other never empties its
+    caches."""
     targets = sorted(set(MOUNT.findall(text)))
-    return MOUNT.sub(
-        lambda m: f"--mount=type=cache,id=bootstrap-bench{m[1]},target={m[1]}", text
-    ), (targets)
+    return MOUNT.sub(lambda m: f"--mount=type=cache,id={prefix}{m[1]},target={m[1]}", text), (
+        targets
+    )
 
 
-def empty_cache_mounts(work: Path, base: str, targets: list[str]) -> None:
+def empty_cache_mounts(
+    work: Path, base: str, targets: list[str], prefix: str = "bootstrap-bench"
+) -> None:
     """Empty the benchmark's own cache mounts (no other build's cache is touched)."""
-    mounts = " ".join(f"--mount=type=cache,id=bootstrap-bench{t},target={t}" for t in targets)
+    mounts = " ".join(f"--mount=type=cache,id={prefix}{t},target={t}" for t in targets)
     clean = " ".join(f"{t}/..?* {t}/.[!.]* {t}/*" for t in targets)
     folder = work / "empty"
     folder.mkdir(exist_ok=True)
     (folder / "Dockerfile").write_text(f"FROM {base}\nRUN {mounts} rm -rf {clean}\n")
-    sh(DOCKER, "build", "--no-cache", "-q", "-t", "bootstrap-bench:empty", str(folder))
-    subprocess.run([DOCKER, "rmi", "bootstrap-bench:empty"], capture_output=True, check=False)
+    sh(DOCKER, "build", "--no-cache", "-q", "-t", f"{prefix}:empty", str(folder))
+    subprocess.run([DOCKER, "rmi", f"{prefix}:empty"], capture_output=True, check=False)
 
 
 def import_seconds(tag: str, modules: str) -> float:

@@ -32,6 +32,9 @@ from pathlib import Path
 # run as a script, this folder is on sys.path
 from build_vs_naive import DOCKER, LOADS, empty_cache_mounts, load_line, log, own_cache_ids, sh
 
+#: cache mounts of this benchmark's own, apart from build_vs_naive's
+PREFIX = "bootstrap-bench-up"
+
 
 def cli() -> str:
     found = os.environ.get("DEVCONTAINER_CLI") or shutil.which("devcontainer")
@@ -102,14 +105,14 @@ def main() -> int:
         project = work / "bench-up"
         dockerfile = project / "Dockerfile"
         base = re.search(r"^ARG BASE_IMAGE=(\S+)", dockerfile.read_text(), re.M)[1]  # type: ignore[index]
-        text, targets = own_cache_ids(dockerfile.read_text())
+        text, targets = own_cache_ids(dockerfile.read_text(), PREFIX)
         dockerfile.write_text(text)
         template = work / "bench-up-template"
         template_way(project, template, base)
         try:
             for run in range(args.runs):
                 log(f"run {run + 1}: generated: cold devcontainer up")
-                empty_cache_mounts(work, base, targets)
+                empty_cache_mounts(work, base, targets, PREFIX)
                 times["generated"].append(up(project, "--build-no-cache"))
                 remove(project)
                 log(f"run {run + 1}: template way: cold devcontainer up")
@@ -118,7 +121,7 @@ def main() -> int:
         finally:
             remove(project)
             remove(template)
-            empty_cache_mounts(work, base, targets)
+            empty_cache_mounts(work, base, targets, PREFIX)
 
     g, t = statistics.median(times["generated"]), statistics.median(times["template"])
     print(
