@@ -114,9 +114,11 @@ def main() -> int:
                 log(f"run {run + 1}: generated: cold devcontainer up")
                 empty_cache_mounts(work, base, targets, PREFIX)
                 times["generated"].append(up(project, "--build-no-cache"))
+                log(f"generated: {times['generated'][-1]:.1f} s")
                 remove(project)
                 log(f"run {run + 1}: template way: cold devcontainer up")
                 times["template"].append(up(template))
+                log(f"template way: {times['template'][-1]:.1f} s")
                 remove(template)
         finally:
             remove(project)
