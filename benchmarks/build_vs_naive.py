@@ -13,7 +13,8 @@ Measured, each side in turn within every run, medians over ``--runs``:
 - a rebuild after editing a source file (a warm build first, then one edit);
 - a rebuild after adding one requirement (``bootstrap add``; a different package in every run);
 - the image size;
-- what bytecode costs: a cold build and size with ``--build-arg UV_COMPILE_BYTECODE=0``, and the
+- what bytecode costs: a cold build and size with ``--build-arg UV_COMPILE_BYTECODE=0`` (the
+  ``bytecode`` stage then compiles nothing), and the
   time the runtime image takes to import the stack's modules, as a user who cannot write bytecode
   (like the runtime user), with and without the bytecode compiled at build time.
 
@@ -54,7 +55,22 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
+#: the 1-minute load average when each measured build or `up` starts (the machine may be shared)
+LOADS: list[float] = []
+
+
+def load_line() -> str:
+    """The load averages seen during the run, for the report."""
+    if not LOADS:
+        return "load average: not sampled"
+    return (
+        f"1-minute load average at the start of each measurement: median {statistics.median(LOADS):.1f},"
+        f" {min(LOADS):.1f}–{max(LOADS):.1f}, on {os.cpu_count()} cores"
+    )
+
+
 def build(project: Path, dockerfile: Path, tag: str, target: str | None, *extra: str) -> float:
+    LOADS.append(os.getloadavg()[0])
     argv = [DOCKER, "build", "--progress=plain", "-f", str(dockerfile), "-t", tag, *extra]
     if target:
         argv += ["--target", target]
@@ -73,23 +89,28 @@ def naive_dockerfile(project: Path, base: str) -> str:
     return f"FROM {base}\nWORKDIR /app\nCOPY . .\nRUN pip install {cert}-r requirements.txt\n"
 
 
-def own_cache_ids(text: str) -> tuple[str, list[str]]:
-    """The generated Dockerfile with cache mounts of the benchmark's own, and their targets."""
+def own_cache_ids(text: str, prefix: str = "bootstrap-bench") -> tuple[str, list[str]]:
+    """The generated Dockerfile with cache mounts of the benchmark's own, and their targets.
+
+    Each benchmark has its own ``prefix``, so that one running beside the other never empties its
+    caches."""
     targets = sorted(set(MOUNT.findall(text)))
-    return MOUNT.sub(
-        lambda m: f"--mount=type=cache,id=bootstrap-bench{m[1]},target={m[1]}", text
-    ), (targets)
+    return MOUNT.sub(lambda m: f"--mount=type=cache,id={prefix}{m[1]},target={m[1]}", text), (
+        targets
+    )
 
 
-def empty_cache_mounts(work: Path, base: str, targets: list[str]) -> None:
+def empty_cache_mounts(
+    work: Path, base: str, targets: list[str], prefix: str = "bootstrap-bench"
+) -> None:
     """Empty the benchmark's own cache mounts (no other build's cache is touched)."""
-    mounts = " ".join(f"--mount=type=cache,id=bootstrap-bench{t},target={t}" for t in targets)
+    mounts = " ".join(f"--mount=type=cache,id={prefix}{t},target={t}" for t in targets)
     clean = " ".join(f"{t}/..?* {t}/.[!.]* {t}/*" for t in targets)
     folder = work / "empty"
     folder.mkdir(exist_ok=True)
     (folder / "Dockerfile").write_text(f"FROM {base}\nRUN {mounts} rm -rf {clean}\n")
-    sh(DOCKER, "build", "--no-cache", "-q", "-t", "bootstrap-bench:empty", str(folder))
-    subprocess.run([DOCKER, "rmi", "bootstrap-bench:empty"], capture_output=True, check=False)
+    sh(DOCKER, "build", "--no-cache", "-q", "-t", f"{prefix}:empty", str(folder))
+    subprocess.run([DOCKER, "rmi", f"{prefix}:empty"], capture_output=True, check=False)
 
 
 def import_seconds(tag: str, modules: str) -> float:
@@ -185,7 +206,8 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     label = f"Python {args.python}, {args.stack}{', ' + args.driver if args.driver else ''}"
-    print(f"\n{label}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs\n")
+    print(f"\n{label}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs")
+    print(f"{load_line()}\n")
     g, n = "generated", "naive"
     table(
         [

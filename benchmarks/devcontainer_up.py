@@ -30,7 +30,10 @@ import time
 from pathlib import Path
 
 # run as a script, this folder is on sys.path
-from build_vs_naive import DOCKER, empty_cache_mounts, log, own_cache_ids, sh
+from build_vs_naive import DOCKER, LOADS, empty_cache_mounts, load_line, log, own_cache_ids, sh
+
+#: cache mounts of this benchmark's own, apart from build_vs_naive's
+PREFIX = "bootstrap-bench-up"
 
 
 def cli() -> str:
@@ -50,12 +53,16 @@ def remove(folder: Path) -> None:
         subprocess.run([DOCKER, "rm", "-f", *ids], capture_output=True, check=False)
     for image in images:
         if image.startswith("vsc-"):
-            subprocess.run([DOCKER, "rmi", image], capture_output=True, check=False)
+            # the -uid image (updateRemoteUserUID) first, then the image it was built on
+            built = [image, image.removesuffix("-uid")] if image.endswith("-uid") else [image]
+            for tag in built:
+                subprocess.run([DOCKER, "rmi", tag], capture_output=True, check=False)
 
 
 def up(folder: Path, *extra: str) -> float:
     argv = [cli(), "up", "--workspace-folder", str(folder), "--docker-path", DOCKER]
     argv += ["--remove-existing-container", *extra]
+    LOADS.append(os.getloadavg()[0])
     started = time.monotonic()
     sh(*argv)
     return time.monotonic() - started
@@ -98,28 +105,31 @@ def main() -> int:
         project = work / "bench-up"
         dockerfile = project / "Dockerfile"
         base = re.search(r"^ARG BASE_IMAGE=(\S+)", dockerfile.read_text(), re.M)[1]  # type: ignore[index]
-        text, targets = own_cache_ids(dockerfile.read_text())
+        text, targets = own_cache_ids(dockerfile.read_text(), PREFIX)
         dockerfile.write_text(text)
         template = work / "bench-up-template"
         template_way(project, template, base)
         try:
             for run in range(args.runs):
                 log(f"run {run + 1}: generated: cold devcontainer up")
-                empty_cache_mounts(work, base, targets)
+                empty_cache_mounts(work, base, targets, PREFIX)
                 times["generated"].append(up(project, "--build-no-cache"))
+                log(f"generated: {times['generated'][-1]:.1f} s")
                 remove(project)
                 log(f"run {run + 1}: template way: cold devcontainer up")
                 times["template"].append(up(template))
+                log(f"template way: {times['template'][-1]:.1f} s")
                 remove(template)
         finally:
             remove(project)
             remove(template)
-            empty_cache_mounts(work, base, targets)
+            empty_cache_mounts(work, base, targets, PREFIX)
 
     g, t = statistics.median(times["generated"]), statistics.median(times["template"])
     print(
-        f"\nPython {args.python}, {args.stack}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs\n"
+        f"\nPython {args.python}, {args.stack}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs"
     )
+    print(f"{load_line()}\n")
     print("| cold `devcontainer up` | median | runs | / template way |")
     print("| --- | ---: | --- | ---: |")
     for label, key, value in (

@@ -235,8 +235,9 @@ def test_uv_fills_a_venv_in_the_builder_that_runtime_copies(
 
     project = _make(new_project, shape, "--ca-cert", os.environ.get("SSL_CERT_FILE", ""))
     stages = _stages((project / "Dockerfile").read_text())
-    assert list(stages) == ["base", "builder", "dev", "runtime"]
+    assert list(stages) == ["base", "builder", "bytecode", "dev", "runtime"]
     builder, dev, runtime = stages["builder"], stages["dev"], stages["runtime"]
+    bytecode = stages["bytecode"]
     # uv pinned by version and by the sha256 of every wheel the catalog records, via pip's hash mode
     pin = uv_pin()
     wanted = f"uv=={pin['version']}" + "".join(
@@ -248,10 +249,14 @@ def test_uv_fills_a_venv_in_the_builder_that_runtime_copies(
     assert (
         'UV_DEFAULT_INDEX="$PIP_INDEX_URL" uv pip install --python /opt/venv/bin/python' in builder
     )
-    assert "UV_LINK_MODE=copy" in builder and "ARG UV_COMPILE_BYTECODE=1" in builder
-    assert "UV_SYSTEM_CERTS=1" in builder
+    assert "UV_LINK_MODE=copy" in builder and "UV_SYSTEM_CERTS=1" in builder
+    # bytecode is compiled in a stage of its own, which the runtime copies and the dev stage skips
+    instructions = [ln for ln in builder.splitlines() if not ln.startswith("#")]
+    assert not [ln for ln in instructions if "COMPILE_BYTECODE" in ln], instructions
+    assert "ARG UV_COMPILE_BYTECODE=1" in bytecode
+    assert 'compileall.compile_dir("/opt/venv/lib"' in bytecode
     # only the environment leaves the builder: no uv, cache or build-only package in dev or runtime
-    assert "COPY --from=builder /opt/venv /opt/venv" in runtime
+    assert "COPY --from=bytecode /opt/venv /opt/venv" in runtime
     assert "COPY --from=builder --chown=app:app /opt/venv /opt/venv" in dev
     for stage in (dev, runtime):
         # uv may be lent to one RUN (a bind mount), never copied or set into the image
