@@ -28,6 +28,7 @@ from bootstrap.detect.requirements import (
     dig,
     normalise,
     read_toml,
+    reading,
 )
 from bootstrap.detect.requirements import _text as read_text
 
@@ -74,6 +75,11 @@ class Proposal:
 
 def scan(project: Path) -> Facts:
     """Read the project folder: code, declared versions and requirements, name and description."""
+    with reading(project):  # no manifest is read through a link that leads outside
+        return _scan(project)
+
+
+def _scan(project: Path) -> Facts:
     warnings: list[str] = []
     code = read_code(project)
     requirements = declared(project, warnings)
