@@ -5,6 +5,7 @@ project's own ran on this machine."""
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from helpers import BOOTSTRAP, snapshot, write_tree
+from support.local_index import sdist, serve, wheel
 
 SETPRIV = shutil.which("setpriv")
 UNPRIVILEGED = (
@@ -122,6 +124,57 @@ def test_an_ascii_only_stream_does_not_break_output(work: Path) -> None:
     shown = cli("catalog", cwd=work, env={"PYTHONIOENCODING": "ascii"})
     assert shown.returncode == 0, shown.stderr
     assert "3.8\\u20133.14" in shown.stdout  # the en dash, escaped instead of a crash
+
+
+# --- every read of a file goes through safe_io ----------------------------------------------
+
+PACKAGE = Path(__file__).resolve().parent.parent / "bootstrap"
+_RAW = {"read_text", "read_bytes", "copyfile", "copy", "copy2", "copytree"}
+
+
+def _raw_reads(source: str) -> list[int]:
+    """Lines of ``source`` that read a file without safe_io and do not say why (``# own: ...``:
+    package data, a scratch render, a tool's output, bootstrap's cache)."""
+    import ast
+
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        raw = (isinstance(func, ast.Name) and func.id == "open") or (
+            isinstance(func, ast.Attribute)
+            and (
+                func.attr in _RAW
+                or (
+                    func.attr in ("load", "safe_load")
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id in ("json", "tomllib", "yaml", "json5")
+                )
+            )
+        )
+        span = lines[node.lineno - 1 : node.end_lineno or node.lineno]
+        if raw and not any("# own" in line for line in span):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_static_check_finds_a_raw_read() -> None:
+    assert _raw_reads("x = open(p).read()\ny = p.read_text()  # own: package data\n") == [1]
+    assert _raw_reads("data = json.load(handle)\nshutil.copyfile(a, b)\n") == [1, 2]
+
+
+def test_no_file_is_read_outside_safe_io() -> None:
+    """Project, answers and catalog files are read only through safe_io (bounded, regular files,
+    links checked); any other read says what it reads."""
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "safe_io.py"
+        for line in _raw_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
 
 
 # --- answers files ------------------------------------------------------------------------------
@@ -332,6 +385,82 @@ def test_new_force_never_writes_through_a_folder_link(project: Path, work: Path)
     assert everything(work) == before
 
 
+def _make_odd(path: Path, kind: str, outside: Path) -> None:
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "huge":
+        with open(path, "wb") as big:
+            big.truncate(50 * 1024 * 1024)  # sparse: refused by its size, never read
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.symlink_to(outside)
+
+
+_COMMANDS = {
+    "Dockerfile": [["validate"], ["build"]],
+    ".devcontainer/devcontainer.json": [["validate"], ["update", "--offline", "--force"]],
+    "requirements.txt": [["validate"], ["lock", "--offline"], ["update", "--offline", "--force"]],
+    "requirements.in": [["lock", "--offline"], ["update", "--offline", "--force"]],
+    ".devcontainer/bootstrap-base.json": [["update", "--offline", "--force"]],
+}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge", "device", "link-out"])
+@pytest.mark.parametrize("target", list(_COMMANDS))
+def test_project_files_that_are_odd_are_refused_in_one_line(
+    project: Path, work: Path, target: str, kind: str
+) -> None:
+    (work / "outside.txt").write_text("FROM outside-secret-image\nsecret-requirement==1.0\n")
+    _make_odd(project / target, kind, work / "outside.txt")
+    for command in _COMMANDS[target]:
+        before = everything(work)
+        result = cli(command[0], project, *command[1:], cwd=work, timeout=60)
+        assert "Traceback" not in result.stderr, (command, result.stderr)
+        assert "secret" not in result.stdout + result.stderr, (command, result.stderr)
+        if result.returncode == 0:  # the odd file was left as it is (noted), or replaced whole
+            assert "huge" == kind or "left as it is" in result.stdout + result.stderr, command
+            after = everything(work)
+            assert after["outside.txt"] == before["outside.txt"]
+            assert kind == "huge" or after[f"out/demo/{target}"] == before[f"out/demo/{target}"]
+        else:
+            one_line(result, result.returncode)
+            assert result.returncode in (1, 2), (command, result.returncode, result.stderr)
+            assert everything(work) == before, command
+
+
+def test_a_recorded_ca_certificate_that_is_odd_is_refused(work: Path) -> None:
+    (work / "corp.crt").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    made = cli(
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "demo",
+        "--output-dir",
+        "out",
+        "--ca-cert",
+        "corp.crt",
+        cwd=work,
+    )
+    assert made.returncode == 0, made.stderr
+    project = work / "out" / "demo"
+    [cert] = (project / ".devcontainer" / "certs").iterdir()
+    for kind in ("fifo", "huge", "device", "link-out"):
+        if cert.exists() or cert.is_symlink():
+            cert.unlink()
+        cert.write_text("x")
+        _make_odd(cert, kind, work / "outside.txt")
+        before = everything(work)
+        result = cli(
+            "update", project, "--offline", "--force", "--python", "3.12", cwd=work, timeout=60
+        )
+        line = one_line(result, 2)
+        assert cert.name in line, (kind, line)
+        assert everything(work) == before, kind
+
+
 def test_a_dockerfile_named_outside_the_project_is_refused(project: Path, work: Path) -> None:
     devcontainer = project / ".devcontainer" / "devcontainer.json"
     devcontainer.write_text(
@@ -390,6 +519,78 @@ def test_init_leaves_out_path_requirements_and_runs_nothing(work: Path) -> None:
     assert "localpkg" in result.stderr  # said, and left out
     assert "localpkg" not in (app / ".devcontainer" / "requirements.in").read_text()
     assert not marker.exists()
+
+
+def _crafted_index(folder: Path, marker: Path) -> None:
+    """Source-only releases whose build would leave ``marker``: a setup.py, an in-tree build
+    backend, static metadata; one of them needed only through a wheel's dependency."""
+    ran = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    folder.mkdir()
+    sdist(
+        folder,
+        "evil-setup",
+        "1.0",
+        {
+            "PKG-INFO": "Metadata-Version: 1.0\nName: evil-setup\nVersion: 1.0\n",
+            "setup.py": ran + "from setuptools import setup\nsetup(name='evil-setup')\n",
+            "evil_setup.egg-info/requires.txt": "dep-a\n",
+        },
+    )
+    sdist(
+        folder,
+        "evil-backend",
+        "2.0",
+        {
+            "PKG-INFO": "Metadata-Version: 2.1\nName: evil-backend\nVersion: 2.0\n"
+            "Requires-Dist: dep-b\n",
+            "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+            'backend-path = ["."]\n',
+            "backend.py": ran + "def get_requires_for_build_wheel(config=None):\n    return []\n",
+            "setup.py": ran,
+        },
+    )
+    sdist(
+        folder,
+        "evil-static",
+        "3.0",
+        {
+            "PKG-INFO": "Metadata-Version: 2.2\nName: evil-static\nVersion: 3.0\n",
+            "setup.py": ran,
+        },
+    )
+    wheel(folder, "uses-evil", "1.0", ["evil-backend"])
+    wheel(folder, "dep-a", "1.0")
+    wheel(folder, "dep-b", "1.0")
+
+
+@pytest.mark.parametrize("command", ["lock", "add"])
+def test_locking_source_only_releases_runs_none_of_their_code(
+    project: Path, work: Path, command: str
+) -> None:
+    marker = work / "sdist-code-ran"
+    _crafted_index(work / "index", marker)
+    env = {**LOOPBACK, "XDG_CACHE_HOME": str(work / "cache")}
+    with serve(work / "index") as index:
+        if command == "lock":
+            (project / "requirements.in").write_text("uses-evil\nevil-setup\nevil-static\n")
+            result = cli("lock", project, "--index-url", index, cwd=work, env=env)
+        else:
+            (project / "requirements.in").write_text("evil-setup\n")
+            result = cli(
+                "add", project, "uses-evil", "evil-static", "--index-url", index, cwd=work, env=env
+            )
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists(), marker.read_text()
+    lock = (project / "requirements.txt").read_text()
+    for name, version, archive in (
+        ("evil-setup", "1.0", "evil_setup-1.0.tar.gz"),
+        ("evil-backend", "2.0", "evil_backend-2.0.tar.gz"),
+        ("evil-static", "3.0", "evil_static-3.0.tar.gz"),
+    ):
+        digest = hashlib.sha256((work / "index" / archive).read_bytes()).hexdigest()
+        block = lock.split(f"{name}=={version} \\\n", 1)[1].split("\n    #", 1)[0]
+        assert block.strip() == f"--hash=sha256:{digest}", lock  # the real sdist, nothing else
+    assert "dep-a==1.0" in lock and "dep-b==1.0" in lock  # read from the sdists as text
 
 
 def test_update_runs_no_git_hook_or_fsmonitor_of_the_project(project: Path, work: Path) -> None:
@@ -617,6 +818,50 @@ def test_init_reads_odd_files_as_warnings(work: Path) -> None:
     assert "big.ipynb: larger than the 20 MB limit" in result.stderr
     assert "polars" in result.stdout  # the null kernelspec notebook was read as Python
     assert everything(work) == before
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "requirements.txt",
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "environment.yml",
+        "Pipfile",
+        "runtime.txt",
+        ".python-version",
+        "apt.txt",
+        "requirements/base.txt",
+        "binder/requirements.txt",
+    ],
+)
+def test_init_never_reads_a_manifest_linked_from_outside(work: Path, manifest: str) -> None:
+    """A link out of the project is noted and left unread; the file it points to never shows."""
+    secret = work / "secret"
+    secret.write_text(
+        "secret-package-name==9.9\n[project]\nname = 'secret-package-name'\n"
+        "dependencies: [secret-package-name]\n"
+    )
+    app = write_tree(work / "app", {"main.py": "import requests\n"})
+    (app / manifest).parent.mkdir(parents=True, exist_ok=True)
+    (app / manifest).symlink_to(secret)
+    before = everything(work)
+    result = cli("init", app, "--dry-run", "--offline", cwd=work, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "secret-package-name" not in result.stdout + result.stderr
+    assert f"{manifest}: a symbolic link that leads outside the project: skipped" in result.stderr
+    assert everything(work) == before
+
+
+def test_init_follows_a_link_that_stays_inside(work: Path) -> None:
+    app = write_tree(
+        work / "app", {"main.py": "import requests\n", "deps/base.txt": "rich==13.9.4\n"}
+    )
+    (app / "requirements.txt").symlink_to("deps/base.txt")
+    result = cli("init", app, "--dry-run", "--offline", cwd=work, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "rich" in result.stdout
 
 
 @needs_file_modes

@@ -64,7 +64,7 @@ class Catalog:
 def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))  # own: package data
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -205,4 +205,4 @@ def builtin() -> Catalog:
 @cache
 def uv_pin() -> dict[str, Any]:
     """The uv release the generated build stage installs: version and the sha256 of its wheels."""
-    return load_toml(UV_PATH.read_text(encoding="utf-8"), str(UV_PATH))
+    return load_toml(UV_PATH.read_text(encoding="utf-8"), str(UV_PATH))  # own: package data
