@@ -91,6 +91,12 @@ def check_devcontainer(project: Path, report: Report) -> None:
     if isinstance(data, dict):
         build = data.get("build", {})
         if isinstance(build, dict) and isinstance(build.get("dockerfile"), str):
+            if "\0" in build["dockerfile"]:
+                report.problems.append(
+                    f"{DEVCONTAINER}: $.build.dockerfile: {build['dockerfile']!r} holds a NUL "
+                    "byte (rule: file exists)"
+                )
+                return
             dockerfile = (project / ".devcontainer" / build["dockerfile"]).resolve()
             if not dockerfile.is_file():
                 report.problems.append(

@@ -467,6 +467,25 @@ def test_a_recorded_ca_certificate_that_is_odd_is_refused(work: Path) -> None:
         assert everything(work) == before, kind
 
 
+@pytest.mark.parametrize(
+    ("devcontainer", "codes"),
+    [
+        ('{"build": {"dockerfile": "a\\u0000b"}}', {"validate": 2, "build": 2}),
+        ('{"mounts": [5, null, ["x"]]}', {"validate": 1}),
+    ],
+)
+def test_odd_devcontainer_values_are_one_line(
+    project: Path, work: Path, devcontainer: str, codes: dict[str, int]
+) -> None:
+    (project / ".devcontainer" / "devcontainer.json").write_text(devcontainer)
+    before = everything(work)
+    for command, code in codes.items():
+        result = cli(command, project, cwd=work, timeout=60)
+        line = one_line(result, code)
+        assert "bug in bootstrap" not in line, line
+    assert everything(work) == before
+
+
 def test_a_dockerfile_named_outside_the_project_is_refused(project: Path, work: Path) -> None:
     devcontainer = project / ".devcontainer" / "devcontainer.json"
     devcontainer.write_text(
