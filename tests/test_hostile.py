@@ -901,7 +901,8 @@ def test_init_notes_an_unreadable_folder_and_goes_on(work: Path) -> None:
         (app / "secret").chmod(0o755)
 
 
-def test_too_long_names_exit_2(work: Path) -> None:
+def test_too_long_names_exit_2(project: Path, work: Path) -> None:
+    (project / "requirements.in").write_text("b" * 100_000 + "\n")
     long = "a" * 300
     before = everything(work)
     for args in (
@@ -914,4 +915,10 @@ def test_too_long_names_exit_2(work: Path) -> None:
     ):
         line = one_line(cli(*args, cwd=work), 2)
         assert len(line) < 400, line
+    for args in (
+        ["add", "out/demo", "a" * 100_000, "--index-url", "http://127.0.0.1:9/simple"],
+        ["lock", "--offline", "out/demo"],
+    ):
+        line = one_line(cli(*args, cwd=work), 2)
+        assert len(line) < 1100 and "characters left out" in line, line[:2000]
     assert everything(work) == before
