@@ -445,6 +445,24 @@ def write_project_step(folder: Path, root: Path) -> list[str]:
     """requirements-project.txt beside the lock: local paths (made relative to the project, which
     the image copies to its working directory) and VCS requirements; removed when there are none.
     Returns the warnings to show."""
+    lines, warnings, vcs = _project_step(folder, root)
+    target = folder / PROJECT_STEP
+    if not lines:
+        if target.is_file() and not target.is_symlink():
+            ours = read_project_file(target, PROJECT_STEP).startswith("# Installed in")
+            if ours:
+                write_ops(folder, [Op(PROJECT_STEP, None)])
+        return warnings
+    header = PROJECT_HEADER.format(vcs=VCS_NOTE if vcs else "")
+    write_file(target, header + "".join(f"{line}\n" for line in lines))
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return warnings
+
+
+def _project_step(folder: Path, root: Path) -> tuple[list[str], list[str], bool]:
+    """The lines of requirements-project.txt, the warnings, whether any is from version control;
+    ``UsageError`` for a local path outside the project (checked before anything is written)."""
     parsed = parse_requirements(in_text(folder))
     lines, warnings = [], []
     for line in parsed.local():
@@ -471,18 +489,7 @@ def write_project_step(folder: Path, root: Path) -> list[str]:
             f"requirements.in:{line.number}: {line.text} is not reproducible (no hash): "
             f"installed from {PROJECT_STEP}; publish it to an index and pin it to lock it"
         )
-    target = folder / PROJECT_STEP
-    if not lines:
-        if target.is_file() and not target.is_symlink():
-            ours = read_project_file(target, PROJECT_STEP).startswith("# Installed in")
-            if ours:
-                write_ops(folder, [Op(PROJECT_STEP, None)])
-        return warnings
-    header = PROJECT_HEADER.format(vcs=VCS_NOTE if vcs else "")
-    write_file(target, header + "".join(f"{line}\n" for line in lines))
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return warnings
+    return lines, warnings, bool(vcs)
 
 
 def lock_project(
@@ -499,6 +506,7 @@ def lock_project(
     root = project.resolve()
     project = requirements_dir(project)  # the root, or .devcontainer/ in an adopted project
     read_in(project)  # refuses lines that would build the project's own code on this machine
+    _project_step(project, root)  # refuses local paths outside the project, before any write
     start = time.monotonic()
     url = index_url(index)
     if offline:

@@ -530,6 +530,19 @@ def test_lock_refuses_requirements_that_would_build_local_code(project: Path, wo
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("line", ["../outside", "/etc", "-e ../outside", "x @ file:///etc"])
+@pytest.mark.parametrize("offline", [True, False])
+def test_a_local_path_outside_the_project_changes_nothing(
+    project: Path, work: Path, line: str, offline: bool
+) -> None:
+    (project / "requirements.in").write_text(f"rich==13.9.4\n{line}\n")
+    before = everything(work)
+    where = ["--offline"] if offline else ["--index-url", "http://127.0.0.1:9/simple"]
+    result = cli("lock", project, *where, cwd=work)
+    assert "outside the project" in one_line(result, 2)
+    assert everything(work) == before
+
+
 def test_init_leaves_out_path_requirements_and_runs_nothing(work: Path) -> None:
     marker = _local_package(work)
     app = write_tree(
