@@ -283,16 +283,27 @@ def format_lock(
     return "".join(blocks)
 
 
+#: requirements.in lists what a project asks for, not its whole environment; each line is parsed
+#: several times (about 0.1 ms each), so the count is bounded as the size is.
+MAX_REQUIREMENT_LINES = 5000
+
+
 def in_text(project: Path) -> str:
     """requirements.in's text: a regular UTF-8 file (never a link), within the manifest limit."""
     path = project / "requirements.in"
     try:
-        return read_project_file(path, "requirements.in", MAX_MANIFEST)
+        text = read_project_file(path, "requirements.in", MAX_MANIFEST)
     except UnicodeDecodeError as exc:
         raise UsageError(
             f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#x} at offset {exc.start}): "
             "save it as UTF-8"
         ) from None
+    if text.count("\n") > MAX_REQUIREMENT_LINES:
+        raise UsageError(
+            f"{path}: more than {MAX_REQUIREMENT_LINES:,} lines: list the packages you use "
+            "(the lock adds their dependencies)"
+        )
+    return text
 
 
 def lock_text(project: Path) -> str:

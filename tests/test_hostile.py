@@ -543,6 +543,25 @@ def test_a_local_path_outside_the_project_changes_nothing(
     assert everything(work) == before
 
 
+@pytest.mark.parametrize("command", ["lock", "add"])
+def test_a_requirements_in_of_100000_lines_is_refused_at_once(
+    project: Path, work: Path, command: str
+) -> None:
+    (project / "requirements.in").write_text("rich==13.9.4\n" * 100_000)  # 1.3 MB
+    before = everything(work)
+    dead = "http://127.0.0.1:9/simple"
+    args = (
+        [project, "--index-url", dead]
+        if command == "lock"
+        else [project, "six", "--index-url", dead]
+    )
+    started = time.monotonic()
+    result = cli(command, *args, cwd=work, timeout=60)
+    assert "more than 5,000 lines" in one_line(result, 2)
+    assert time.monotonic() - started < 30
+    assert everything(work) == before
+
+
 def test_init_leaves_out_path_requirements_and_runs_nothing(work: Path) -> None:
     marker = _local_package(work)
     app = write_tree(
