@@ -921,6 +921,16 @@ def test_init_follows_a_link_that_stays_inside(work: Path) -> None:
     assert "rich" in result.stdout
 
 
+def test_init_reads_50000_imports_in_moments(work: Path) -> None:
+    """Each import was compared with every requirement found so far: minutes, not seconds."""
+    app = write_tree(work / "app", {"main.py": "".join(f"import m{i}\n" for i in range(50_000))})
+    started = time.monotonic()
+    result = cli("init", app, "--dry-run", "--offline", cwd=work, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "m49999" in result.stdout
+    assert time.monotonic() - started < 40
+
+
 @needs_file_modes
 def test_init_notes_an_unreadable_folder_and_goes_on(work: Path) -> None:
     app = write_tree(work / "app", {"main.py": "import pandas\n", "secret/a.py": "import polars\n"})
