@@ -80,10 +80,12 @@ def _new_answers(
     args: argparse.Namespace, recorded: Mapping[str, Any], catalog: Catalog
 ) -> Answers:
     """The recorded answers under the flags; options of components that were dropped go too."""
-    answers = layered(_recorded_answers(recorded), flag_answers(args))
+    flags = flag_answers(args)
+    answers = layered(_recorded_answers(recorded), flags)
     chosen = set(answers.get("stacks", [])) | set(answers.get("drivers", []))
     answers["options"] = [o for o in answers.get("options", []) if o.split(":", 1)[0] in chosen]
-    return validate(answers, catalog)
+    origin = f"{RECORD} with the flags" if flags else RECORD
+    return validate(answers, catalog, origin=origin)
 
 
 def _certs(project: Path, answers: Mapping[str, Any]) -> dict[str, bytes]:

@@ -245,6 +245,7 @@ def test_a_ca_cert_that_never_ends_is_refused(work: Path, source: str) -> None:
     [
         ("[]", "should be a mapping"),
         ('{"name": 5, "python": "3.12"}', "name 5"),
+        ('{"name": "x", "python": "banana"}', "python 'banana' is not in the catalog"),
         ('{"name": "x", "python": "3.12", "layout": {"siblings": ["../x"]}}', "layout.siblings"),
         ('{"a": ' * 3000 + "1" + "}" * 3000, "nested"),
     ],
