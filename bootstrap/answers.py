@@ -93,7 +93,7 @@ def layered(*layers: Mapping[str, Any]) -> Answers:
 
 def schema(catalog: Catalog) -> dict[str, Any]:
     """The shipped schema with the catalog's ids as enums (organisation records included)."""
-    result = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    result = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))  # own: package data
     props = result["properties"]
     props["python"]["enum"] = catalog.pythons
     props["stacks"]["items"]["enum"] = list(catalog.of("stack"))
@@ -288,7 +288,7 @@ def _check_recorded(data: Answers, path: Path) -> None:
     """The shipped schema (without the catalog's enums: the catalog is read after this file)."""
     from jsonschema import Draft202012Validator  # lazy: start-up stays light
 
-    shipped = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    shipped = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))  # own: package data
     errors = sorted(
         Draft202012Validator(shipped).iter_errors(data),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),

@@ -49,7 +49,7 @@ def snapshot(rendered: Path) -> dict[str, str]:
         if rel in NOT_IN_BASE or rel.startswith(CERTS):
             continue
         try:
-            files[rel] = path.read_text(encoding="utf-8")
+            files[rel] = path.read_text(encoding="utf-8")  # own: a fresh render
         except UnicodeDecodeError:
             continue
     return files

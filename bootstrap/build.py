@@ -30,6 +30,7 @@ from bootstrap.errors import BootstrapError
 from bootstrap.inputs import existing_dir, load_catalog
 from bootstrap.layout import dockerfile_path
 from bootstrap.plan import make_plan
+from bootstrap.safe_io import MAX_DOCKERFILE, read_in_project
 
 #: Proxy variables Docker treats as predefined build args: used by the build, never stored.
 PROXY_VARS = (
@@ -82,7 +83,8 @@ def build_command(args: argparse.Namespace, report: dict[str, Any] | None = None
     host_network = needs_host_network(plan.get("network", {}), os.environ)
     started = time.monotonic()
     print(f"Building {tag} (target {args.target}) from {project}", file=sys.stderr, flush=True)
-    if BUILDKIT_SYNTAX.search(dockerfile.read_text(encoding="utf-8")):
+    text = read_in_project(project, dockerfile, MAX_DOCKERFILE, str(dockerfile))
+    if BUILDKIT_SYNTAX.search(text.decode("utf-8", "replace")):
         cli, command = buildkit_cli()
         build_with_cli(cli, command, project, dockerfile, tag, args.target, host_network)
     else:

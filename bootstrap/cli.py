@@ -234,14 +234,14 @@ def _main(words: list[str]) -> int:
         print("interrupted: nothing was written", file=sys.stderr)
         return Interrupted.exit_code
     except UsageError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        print(f"error: {_shown(error.message)}", file=sys.stderr)
         if "--json" in words and args is None:
             # a usage error before any command ran: scripts still get their JSON document
             command = next((w for w in words if w in JSON_COMMANDS), None)
             report_json.emit(report_json.error_document(command, error.message, error.exit_code))
         return error.exit_code
     except BootstrapError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        print(f"error: {_shown(error.message)}", file=sys.stderr)
         return error.exit_code
     except RecursionError:
         # a structure nested deeper than any parser limit caught: bad input, not a bug
@@ -254,6 +254,14 @@ def _main(words: list[str]) -> int:
         return _os_error(error)
     except Exception as error:
         return unexpected(error, debug=bool(getattr(args, "debug", False)) or "--debug" in words)
+
+
+def _shown(message: str, limit: int = 1000) -> str:
+    """One readable line however long the input it quotes (a 100,000-character name)."""
+    if len(message) <= limit:
+        return message
+    keep = limit // 2
+    return f"{message[:keep]} ... ({len(message) - 2 * keep} characters left out) ... {message[-keep:]}"
 
 
 def _os_error(error: OSError) -> int:

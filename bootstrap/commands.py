@@ -13,7 +13,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from bootstrap import report_json, writer
-from bootstrap.answers import Answers, defaults, read_recorded, validate
+from bootstrap.answers import RECORD_PATH, Answers, defaults, read_recorded, validate
 from bootstrap.errors import UsageError, ValidationFailed
 from bootstrap.inputs import Inputs, existing_dir, interactive, load_catalog
 from bootstrap.layout import requirements_dir
@@ -124,6 +124,12 @@ def _lock_and_report(project: Path, args: argparse.Namespace, **options: Any) ->
     recorded = read_recorded(project)
     python = recorded["python"]
     catalog = load_catalog(args, recorded)
+    known = catalog.of("python")
+    if python not in known:  # the lock's target: uv and the header both take it as it is
+        raise UsageError(
+            f"{RECORD_PATH}: python {python!r} is not in the catalog: choose one of "
+            f"{', '.join(known)}: fix it or restore it from version control"
+        )
     index = getattr(args, "index_url", None) or recorded.get("network", {}).get("pip_index_url")
     offline = bool(getattr(args, "offline", False))
     message = f"Locking {project / 'requirements.in'} for Python {python}"

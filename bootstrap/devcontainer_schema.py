@@ -22,7 +22,7 @@ VSCODE_SETTINGS = "vscode://schemas/settings/machine"
 
 
 def _load(name: str) -> dict[str, Any]:
-    return json.loads((FOLDER / name).read_text(encoding="utf-8-sig"))  # base starts with a BOM
+    return json.loads((FOLDER / name).read_text(encoding="utf-8-sig"))  # own: package data (a BOM)
 
 
 def _refs(node: Any) -> set[str]:

@@ -208,7 +208,8 @@ def check_mounts(mounts: Any) -> list[str]:
     """Mount sources under ${localEnv:HOME} alone: Windows sets USERPROFILE, not HOME."""
     out = []
     for index, mount in enumerate(mounts if isinstance(mounts, list) else []):
-        text = mount if isinstance(mount, str) else str(mount.get("source", ""))
+        source = mount.get("source", "") if isinstance(mount, dict) else ""
+        text = mount if isinstance(mount, str) else str(source)
         if "${localEnv:HOME}" in text and "${localEnv:USERPROFILE}" not in text:
             out.append(
                 f"$.mounts[{index}]: ${{localEnv:HOME}} is empty on Windows hosts: write "

@@ -237,8 +237,9 @@ def _drop_unpublished(
     A private or misspelt module would otherwise break the lock; it is listed for the user instead.
     Offline (or with the index unreachable) they are left out the same way, and said so.
     """
-    guessed = [a for a in proposal.added if not a.mapped and a.requirement in requirements]
-    conda = [d for d in proposal.kept if d.guessed and d.requirement in requirements]
+    listed = set(requirements)
+    guessed = [a for a in proposal.added if not a.mapped and a.requirement in listed]
+    conda = [d for d in proposal.kept if d.guessed and d.requirement in listed]
     if not guessed and not conda:
         return requirements
     url = index_url(index)
@@ -268,8 +269,10 @@ def _drop_unpublished(
             f"{item.where}: imports {item.module}, {why}: left out (a private package? add it "
             f"with bootstrap add . NAME)"
         )
-    proposal.added[:] = [a for a in proposal.added if a not in dropped]
-    return [r for r in requirements if r not in {d.requirement for d in dropped}]
+    gone = {id(item) for item in dropped}
+    proposal.added[:] = [a for a in proposal.added if id(a) not in gone]
+    names = {item.requirement for item in dropped}
+    return [r for r in requirements if r not in names]
 
 
 def _python_for_pins(

@@ -38,6 +38,12 @@ def dockerfile_path(project: Path) -> Path:
     if build is None and isinstance(data, dict) and data.get("dockerComposeFile"):
         name = _compose_dockerfile(project, data)
     if isinstance(name, str) and name:
+        if "\0" in name:
+            raise UsageError(
+                f"{project / DEVCONTAINER_JSON}: build.dockerfile {name!r} holds a NUL byte: "
+                "name a Dockerfile inside the project"
+            )
+
         path = Path(_normalise(project / DEVCONTAINER_DIR / name))
         if Path(name).is_absolute() or not path.resolve().is_relative_to(project.resolve()):
             raise UsageError(

@@ -2,7 +2,10 @@
 
 Python 3 locks are resolved by uv for the container's Python on Linux, never for the interpreter
 running bootstrap: once for x86_64 and once for aarch64 (preferring the first's pins), merged into
-one file that installs on both. Python 2.7 goes through `bootstrap.lock_legacy`. Offline, or when
+one file that installs on both. Nothing is built on this machine (``--no-build``): a release
+published only as an sdist is resolved through a stand-in wheel holding its metadata (a catalog
+record's ``lock_metadata``, or its PKG-INFO read as text), and the lock hashes the real sdist.
+Python 2.7 goes through `bootstrap.lock_legacy`. Offline, or when
 the index cannot be reached, requirements.txt holds requirements.in's pins, marked as not a full
 lock, and nothing touches the network.
 """
@@ -28,18 +31,27 @@ from typing import Any, TextIO
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from bootstrap.catalog import load
 from bootstrap.errors import BootstrapError, UsageError
 from bootstrap.index import cache_dir, index_url, reachable, tool_env, uv_binary
 from bootstrap.layout import requirements_dir
-from bootstrap.lock_legacy import lock_legacy, read_in
+from bootstrap.lock_legacy import (
+    hashes_for,
+    in_text,
+    lock_legacy,
+    lock_text,
+    read_in,
+    stand_in_wheel,
+)
 from bootstrap.requirements import RequirementsIn, is_pinned, pins_of
 from bootstrap.requirements import parse as parse_requirements
 from bootstrap.resolution import VCS, explain_failure, origins_of
 from bootstrap.safe_io import read_project_file
-from bootstrap.sdist import sdist_metadata
-from bootstrap.writer import write_file
+from bootstrap.sdist import newest_sdist, sdist_metadata
+from bootstrap.writer import Op, write_file
+from bootstrap.writer import apply as write_ops
 
 MACHINES = ("x86_64", "aarch64")
 # manylinux_2_28 is the newest wheel tag every catalog base image accepts (bullseye's glibc is 2.31)
@@ -146,7 +158,6 @@ def merge(per_machine: Mapping[str, str], origins: Mapping[str, str] | None = No
     return "".join(out)
 
 
-_FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==|@)([^`\s]+)`")
 #: each round reads the metadata of one sdist uv could not read statically; the resolver may
 #: backtrack through several releases of one (databridge-etl-tools meets 8: arcgis, 4 carto, ...)
 SDIST_ROUNDS = 40
@@ -155,10 +166,65 @@ SDIST_ROUNDS = 40
 _LEARNED: dict[str, list[dict[str, Any]]] = {}
 _LEARNED_LOCK = threading.Lock()
 
+#: uv's hint for a requirement it found only source archives for (building is never allowed)
+_WHEELS_REQUIRED = re.compile(r"Wheels are required for `([A-Za-z0-9._-]+)`")
+
+
+def _stand_in_for(
+    name: str, stderr: str, python: str, index: str, known: set[tuple[str, str]]
+) -> dict[str, Any] | None:
+    """``lock_metadata`` for the release of ``name`` uv could not use without building it: the
+    highest version uv's message names (else the newest sdist), read as text from its sdist."""
+    pattern = rf"(?<![\w.-]){re.escape(name)}==([0-9][^\s,`]*)"
+    named = []
+    for text in re.findall(pattern, stderr, flags=re.IGNORECASE):
+        try:
+            named.append(Version(text.rstrip(".")))
+        except InvalidVersion:
+            continue
+    candidates = [str(v) for v in sorted(set(named), reverse=True)]
+    if not candidates:
+        newest = newest_sdist(name, "", python, index)
+        candidates = [newest] if newest else []
+    for version in candidates:
+        if (canonicalize_name(name), version) not in known:
+            return sdist_metadata(name, version, index)
+    return None
+
+
+def _real_hashes(text: str, stand_ins: set[tuple[str, str]], indexes: Sequence[str]) -> str:
+    """uv's output with each stand-in wheel's hash replaced by the hashes of the real files on
+    the indexes (the sdist the image builds from)."""
+    out: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("--hash="):
+            if not skipping:
+                out.append(line)
+            continue
+        skipping = False
+        head = line.rstrip(" \\")
+        if line[:1].strip() and not line.startswith(("#", "-")):
+            requirement = Requirement(head.split(";", 1)[0])
+            version = str(next(iter(requirement.specifier)).version)
+            if (canonicalize_name(requirement.name), version) in stand_ins:
+                hashes = hashes_for(requirement.name, version, indexes)
+                if not hashes:
+                    raise BootstrapError(
+                        f"{requirement.name}=={version}: no file with a sha256 on the index: "
+                        "check the index serves hashes (PEP 503 #sha256= or PEP 691)"
+                    )
+                out.append(" \\\n".join([head, *(f"    --hash=sha256:{h}" for h in hashes)]))
+                skipping = True
+                continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
 
 def bare_python() -> Path:
-    """An interpreter with nothing installed: sdists whose metadata needs a build fail to build
-    with it (no setuptools, no build isolation) instead of running their setup.py on the host."""
+    """An interpreter with nothing installed, for uv to describe the target with: uv never builds
+    anything (``--no-build``), and never finds the host's packages or downloads a Python."""
     home = cache_dir() / "bare-python"
     python = home / "bin" / "python"
     if not python.exists():
@@ -236,15 +302,10 @@ def lock_with_uv(
     tested pins (and the previous lock's) are only preferences: the user's pins always win.
     """
     project = project.resolve()  # uv runs in a scratch folder
-    parsed = parse_requirements((project / "requirements.in").read_text(encoding="utf-8"))
+    parsed = parse_requirements(in_text(project))
     relax = parsed.relaxing()
     wanted = parsed.for_lock()
-    previous = project / "requirements.txt"
-    before = (
-        read_project_file(previous, "requirements.txt")
-        if previous.is_file() and not upgrade
-        else ""
-    )
+    before = "" if upgrade else lock_text(project)
     keep = _preferences(before, parsed) if relax or before else ""
     metadata = list(metadata)
     with tempfile.TemporaryDirectory(prefix="bootstrap-lock-") as tmp:
@@ -263,10 +324,13 @@ def lock_with_uv(
 
         uv, bare = uv_binary(), bare_python()  # once, before the threads (sysconfig is not safe)
 
+        indexes = [index, *parsed.extra_index_urls]
+
         def compile_for(machine: str, prefer: str) -> str:
             output = work / f"{machine}.txt"
             own = work / machine  # a uv.toml per architecture: both resolve at once
-            own.mkdir(exist_ok=True)
+            wheels = own / "stand-ins"
+            wheels.mkdir(parents=True, exist_ok=True)
             declared = list(metadata)  # each thread its own: both may meet the same sdist
             for _attempt in range(SDIST_ROUNDS):
                 with _LEARNED_LOCK:  # what the other architecture or an earlier lock read
@@ -277,6 +341,8 @@ def lock_with_uv(
                         if (canonicalize_name(e["name"]), e["version"]) not in have
                     ]
                 config = _uv_config(own, declared)
+                for entry in declared:  # a source-only release, as a wheel holding only metadata
+                    stand_in_wheel(wheels, entry)
                 output.write_text(prefer, encoding="utf-8")
                 command = [
                     uv,
@@ -289,10 +355,12 @@ def lock_with_uv(
                     python,
                     "--python-platform",
                     f"{machine}-manylinux_{GLIBC}",
-                    # metadata that needs a build fails in an empty interpreter: never on the host
                     "--python",
                     str(bare),
-                    "--no-build-isolation",
+                    # nothing is ever built on this machine: no setup.py, no build backend
+                    "--no-build",
+                    "--find-links",
+                    str(wheels),
                     "--generate-hashes",
                     "--no-header",
                     "--index-url",
@@ -311,24 +379,29 @@ def lock_with_uv(
                 result = _run_uv(command, work)
                 if result.returncode == 0:
                     break
-                built = _FAILED_BUILD.search(result.stderr)
-                known = {(canonicalize_name(e["name"]), e["version"]) for e in declared}
-                if built and (canonicalize_name(built.group(1)), built.group(2)) not in known:
-                    # an sdist without static metadata: read its PKG-INFO as text, then retry
-                    entry = sdist_metadata(built.group(1), built.group(2), index)
-                    declared.append(entry)
-                    with _LEARNED_LOCK:
-                        _LEARNED.setdefault(index, []).append(entry)
-                    continue
-                raise explain_failure(result.stderr, parsed, python)
+                known = {(canonicalize_name(e["name"]), str(e["version"])) for e in declared}
+                entry = None
+                for name in dict.fromkeys(_WHEELS_REQUIRED.findall(result.stderr)):
+                    # a release with no wheel: read its sdist's PKG-INFO as text, then retry
+                    entry = _stand_in_for(name, result.stderr, python, index, known)
+                    if entry is not None:
+                        break
+                if entry is None:
+                    raise explain_failure(result.stderr, parsed, python)
+                declared.append(entry)
+                with _LEARNED_LOCK:
+                    _LEARNED.setdefault(index, []).append(entry)
             else:
+                last = ", ".join(f"{e['name']}=={e['version']}" for e in declared[-3:])
                 raise BootstrapError(
                     f"locking for Python {python}: the resolver met more than {SDIST_ROUNDS} "
                     "source-only releases whose metadata had to be read from their sdists "
-                    f"(the last: {', '.join(e['name'] + '==' + str(e['version']) for e in declared[-3:])}): "
-                    "pin the packages it backtracks through in requirements.in, then run bootstrap lock"
+                    f"(the last: {last}): pin the packages it backtracks through in "
+                    "requirements.in, then run bootstrap lock"
                 )
-            return output.read_text(encoding="utf-8")
+            stand_ins = {(canonicalize_name(e["name"]), str(e["version"])) for e in declared}
+            text = output.read_text(encoding="utf-8")  # own: uv's output in the scratch folder
+            return _real_hashes(text, stand_ins, indexes)
 
         # both architectures at once, from the same preferences; where they disagree on a pin
         # both need, the second resolves again preferring the first's (fewer per-machine pins)
@@ -394,7 +467,25 @@ def write_project_step(folder: Path, root: Path) -> list[str]:
     """requirements-project.txt beside the lock: local paths (made relative to the project, which
     the image copies to its working directory) and VCS requirements; removed when there are none.
     Returns the warnings to show."""
-    parsed = parse_requirements((folder / "requirements.in").read_text(encoding="utf-8"))
+    lines, warnings, vcs = _project_step(folder, root)
+    target = folder / PROJECT_STEP
+    if not lines:
+        if target.is_file() and not target.is_symlink():
+            ours = read_project_file(target, PROJECT_STEP).startswith("# Installed in")
+            if ours:
+                write_ops(folder, [Op(PROJECT_STEP, None)])
+        return warnings
+    header = PROJECT_HEADER.format(vcs=VCS_NOTE if vcs else "")
+    write_file(target, header + "".join(f"{line}\n" for line in lines))
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return warnings
+
+
+def _project_step(folder: Path, root: Path) -> tuple[list[str], list[str], bool]:
+    """The lines of requirements-project.txt, the warnings, whether any is from version control;
+    ``UsageError`` for a local path outside the project (checked before anything is written)."""
+    parsed = parse_requirements(in_text(folder))
     lines, warnings = [], []
     for line in parsed.local():
         text = re.sub(r"^(-e|--editable)[\s=]+", "", line.text)
@@ -420,16 +511,7 @@ def write_project_step(folder: Path, root: Path) -> list[str]:
             f"requirements.in:{line.number}: {line.text} is not reproducible (no hash): "
             f"installed from {PROJECT_STEP}; publish it to an index and pin it to lock it"
         )
-    target = folder / PROJECT_STEP
-    if not lines:
-        if target.is_file() and target.read_text(encoding="utf-8").startswith("# Installed in"):
-            target.unlink()
-        return warnings
-    header = PROJECT_HEADER.format(vcs=VCS_NOTE if vcs else "")
-    target.write_text(header + "".join(f"{line}\n" for line in lines), encoding="utf-8")
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return warnings
+    return lines, warnings, bool(vcs)
 
 
 def lock_project(
@@ -446,6 +528,7 @@ def lock_project(
     root = project.resolve()
     project = requirements_dir(project)  # the root, or .devcontainer/ in an adopted project
     read_in(project)  # refuses lines that would build the project's own code on this machine
+    _project_step(project, root)  # refuses local paths outside the project, before any write
     start = time.monotonic()
     url = index_url(index)
     if offline:
@@ -456,9 +539,7 @@ def lock_project(
             time.monotonic() - start,
             "offline: requirements.txt has the curated pins of requirements.in (not a full lock)",
         )
-    extra = parse_requirements(
-        (project / "requirements.in").read_text(encoding="utf-8")
-    ).extra_index_urls
+    extra = parse_requirements(in_text(project)).extra_index_urls
     for candidate in [url, *extra]:  # the extra indexes too (PyTorch's CPU builds)
         if not reachable(candidate):
             write_partial(project, python)

@@ -178,7 +178,10 @@ def stand_in_wheel(folder: Path, entry: Mapping[str, Any]) -> Path:
     lines = ["Metadata-Version: 2.1", f"Name: {entry['name']}", f"Version: {version}"]
     if entry.get("requires_python"):
         lines.append(f"Requires-Python: {entry['requires_python']}")
-    lines += [f"Requires-Dist: {req}" for req in entry.get("requires_dist", [])]
+    requires = list(entry.get("requires_dist", []))
+    extras = re.findall(r"""extra\s*==\s*['"]([^'"]+)['"]""", " ".join(requires))
+    lines += [f"Provides-Extra: {extra}" for extra in dict.fromkeys(extras)]
+    lines += [f"Requires-Dist: {req}" for req in requires]
     files = {
         f"{dist_info}/METADATA": ("\n".join(lines) + "\n").encode(),
         f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: bootstrap\nRoot-Is-Purelib: true\nTag: py2-none-any\nTag: py3-none-any\n",
@@ -279,14 +282,13 @@ def format_lock(
     return "".join(blocks)
 
 
-def read_in(project: Path) -> tuple[list[str], list[str]]:
-    """requirements.in as (requirement lines, extra index URLs); local paths are left out: the
-    image installs them after the lock, and the host never builds them.
+#: requirements.in lists what a project asks for, not its whole environment; each line is parsed
+#: several times (about 0.1 ms each), so the count is bounded as the size is.
+MAX_REQUIREMENT_LINES = 5000
 
-    Refuses (exit 2, naming the line) what would make locking run code on this machine: a URL to
-    anything but a wheel (the resolver builds a source archive to read its metadata), and lines
-    that are not requirements at all.
-    """
+
+def in_text(project: Path) -> str:
+    """requirements.in's text: a regular UTF-8 file (never a link), within the manifest limit."""
     path = project / "requirements.in"
     try:
         text = read_project_file(path, "requirements.in", MAX_MANIFEST)
@@ -295,7 +297,34 @@ def read_in(project: Path) -> tuple[list[str], list[str]]:
             f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#x} at offset {exc.start}): "
             "save it as UTF-8"
         ) from None
-    parsed = parse(text)
+    if text.count("\n") > MAX_REQUIREMENT_LINES:
+        raise UsageError(
+            f"{path}: more than {MAX_REQUIREMENT_LINES:,} lines: list the packages you use "
+            "(the lock adds their dependencies)"
+        )
+    return text
+
+
+def lock_text(project: Path) -> str:
+    """The previous lock's text (requirements.txt), or "" when there is none to keep pins from."""
+    path = project / "requirements.txt"
+    if not path.exists() and not path.is_symlink():
+        return ""
+    try:
+        return read_project_file(path, "requirements.txt", MAX_MANIFEST)
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text: save it as UTF-8") from None
+
+
+def read_in(project: Path) -> tuple[list[str], list[str]]:
+    """requirements.in as (requirement lines, extra index URLs); local paths are left out: the
+    image installs them after the lock, and the host never builds them.
+
+    Refuses (exit 2, naming the line) what would make locking run code on this machine: a URL to
+    anything but a wheel (the resolver builds a source archive to read its metadata), and lines
+    that are not requirements at all.
+    """
+    parsed = parse(in_text(project))
     lines = []
     for line in parsed.lines:
         if line.kind == "local" or (line.kind == "url" and VCS.match(line.text)):
@@ -337,15 +366,13 @@ def lock_legacy(
 ) -> str:
     """Resolve requirements.in for CPython ``python`` (2.7) on Linux x86_64; return the lock body."""
     requirements, extra = read_in(project)
-    parsed = parse((project / "requirements.in").read_text(encoding="utf-8"))
+    parsed = parse(in_text(project))
     target = Target(python, "x86_64")
-    previous = project / "requirements.txt"
+    previous = "" if upgrade else lock_text(project)
     keep: dict[str, str] = {}
-    if previous.is_file() and not upgrade and "--hash=" in previous.read_text(encoding="utf-8"):
+    if "--hash=" in previous:
         skip = {canonicalize_name(n) for n in upgrade_packages}
-        keep = {
-            n: v for n, v in pins_of(previous.read_text(encoding="utf-8")).items() if n not in skip
-        }
+        keep = {n: v for n, v in pins_of(previous).items() if n not in skip}
     if parsed.relaxing():
         # beside the user's requirements the catalog's pins become their records' ranges; the
         # tested pins are tried first (as constraints), then dropped if the user's need others
@@ -412,7 +439,7 @@ def lock_legacy(
             stand_in_wheel(stand_ins, entry)
         else:
             raise _failure(result.stderr, python, parsed)
-        installed = json.loads(report.read_text(encoding="utf-8"))["install"]
+        installed = json.loads(report.read_text(encoding="utf-8"))["install"]  # own: pip's report
     pins = [(item["metadata"]["name"], item["metadata"]["version"]) for item in installed]
     indexes = [index, *extra]
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -423,7 +450,7 @@ def lock_legacy(
             f"locking for Python {python}: no file with a sha256 on the index for {', '.join(missing)}: "
             "check the index serves hashes (PEP 503 #sha256= or PEP 691)"
         )
-    origins = origins_of(parse((project / "requirements.in").read_text(encoding="utf-8")))
+    origins = origins_of(parse(in_text(project)))
     return format_lock(((n, v, h) for (n, v), h in zip(pins, hashes, strict=True)), origins)
 
 

@@ -96,7 +96,11 @@ def move_into_place(project: Path, target: Path, *, force: bool) -> list[Path]:
             writer.apply(
                 target,
                 [
-                    writer.Op(rel.as_posix(), (project / rel).read_bytes(), _mode(project / rel))
+                    writer.Op(
+                        rel.as_posix(),
+                        (project / rel).read_bytes(),  # own: the scratch render
+                        _mode(project / rel),
+                    )
                     for rel in written
                 ],
             )
@@ -164,7 +168,10 @@ class Beside:
         files = sorted(p for p in made.project.rglob("*") if p.is_file())
         ops = [
             writer.Op(
-                p.relative_to(made.project).as_posix(), p.read_bytes(), _mode(p), replace=False
+                p.relative_to(made.project).as_posix(),
+                p.read_bytes(),  # own: the scratch render
+                _mode(p),
+                replace=False,
             )
             for p in files
         ]
@@ -178,7 +185,7 @@ def extend_dockerignore(project: Path, rendered: Path, dockerfile: str) -> None:
         ignore = rendered / ".dockerignore"
     if not ignore.is_file():
         return
-    text = ignore.read_text(encoding="utf-8")
+    text = ignore.read_text(encoding="utf-8")  # own: the scratch render
     listed = {line.strip().strip("/") for line in text.splitlines()}
     extra: list[str] = []
     for entry in sorted(project.iterdir()):

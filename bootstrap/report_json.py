@@ -20,6 +20,7 @@ from typing import Any
 
 from bootstrap import __version__
 from bootstrap.errors import BootstrapError
+from bootstrap.safe_io import MAX_MANIFEST, read_project_file
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"  # output.<command>.schema.json
 
@@ -91,7 +92,8 @@ def run(args: argparse.Namespace, handler: Handler) -> int:
 def pins(lock: Path) -> list[dict[str, str]]:
     """name==version per pinned line of a lock (hash continuation lines skipped)."""
     out = []
-    for line in lock.read_text(encoding="utf-8").replace("\\\n", " ").splitlines():
+    text = read_project_file(lock, "requirements.txt", MAX_MANIFEST)
+    for line in text.replace("\\\n", " ").splitlines():
         requirement = line.split(" #", 1)[0].split("--hash", 1)[0].strip()
         if "==" in requirement and not requirement.startswith(("#", "-")):
             name, _, version = requirement.partition("==")

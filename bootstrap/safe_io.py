@@ -30,6 +30,7 @@ MAX_MANIFEST = 2 * MB  # requirements*.txt, pyproject.toml, setup.py/cfg, Pipfil
 MAX_DEVCONTAINER = 64 * KB  # JSONC is parsed by json5, which is slow (about 20 µs a byte)
 MAX_NOTEBOOK = 20 * MB
 MAX_SOURCE = 2 * MB
+MAX_DOCKERFILE = 1 * MB
 MAX_DEPTH = 64
 
 
@@ -271,6 +272,24 @@ def read_project_file(path: Path, rel: str, limit: int = MAX_MANIFEST) -> str:
     if path.is_symlink():
         raise _refuse(rel, "is a symbolic link", "replace it with a regular file")
     return read_text(path, limit, rel)
+
+
+def read_in_project(project: Path, path: Path, limit: int, what: str) -> bytes:
+    """The bytes of a file of ``project``: a symbolic link is followed only while it stays inside
+    the project (``Refused`` otherwise), and the file must be regular and at most ``limit``."""
+    if not path.resolve().is_relative_to(project.resolve()):
+        raise _refuse(
+            what, "is a symbolic link that leads outside the project", "replace it with the file"
+        )
+    return read_bytes(path, limit, what)
+
+
+def current_bytes(project: Path, path: Path, limit: int, what: str) -> bytes | None:
+    """What a project's file holds now, to compare with what bootstrap would write: None when it
+    does not exist (or is a dangling link); ``Refused`` as for ``read_in_project``."""
+    if not path.exists():
+        return None
+    return read_in_project(project, path, limit, what)
 
 
 #: git options that keep a project's own configuration from running anything on this machine:

@@ -146,8 +146,12 @@ def sdist_metadata(name: str, version: str, index: str) -> dict[str, Any]:
     """``lock_metadata`` for ``name`` ``version`` from its sdist on ``index`` (cached)."""
     key = f"{canonicalize_name(name)}-{version}.json"
     cached = _cache() / key
-    if cached.is_file():
-        return json.loads(cached.read_text(encoding="utf-8"))
+    try:
+        entry: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))  # own: the cache
+        if isinstance(entry, dict) and isinstance(entry.get("requires_dist"), list):
+            return entry
+    except (OSError, ValueError):
+        pass  # not cached, or a damaged cache entry: read the sdist again
     files = [
         f
         for f in index_entries(index, name)

@@ -40,6 +40,14 @@ from bootstrap.lock import PROJECT_STEP, LockResult
 from bootstrap.merge import GIT_SAFE, MARKER, Change, Result, plan_changes
 from bootstrap.plan import make_plan
 from bootstrap.render import render
+from bootstrap.safe_io import (
+    MAX_CERT,
+    MAX_MANIFEST,
+    MAX_RECORDED,
+    current_bytes,
+    inside,
+    read_in_project,
+)
 
 # --- the command -------------------------------------------------------------------------------
 
@@ -72,7 +80,8 @@ def _new_answers(
     args: argparse.Namespace, recorded: Mapping[str, Any], catalog: Catalog
 ) -> Answers:
     """The recorded answers under the flags; options of components that were dropped go too."""
-    answers = layered(_recorded_answers(recorded), flag_answers(args))
+    flags = flag_answers(args)
+    answers = layered(_recorded_answers(recorded), flags)
     services = split_ids(answers.get("services") or [])
     added = split_ids(getattr(args, "add_service", None))
     removed = split_ids(getattr(args, "remove_service", None))
@@ -86,15 +95,16 @@ def _new_answers(
     answers["services"] = list(dict.fromkeys(services))
     chosen = set(answers.get("stacks", [])) | set(answers.get("drivers", []))
     answers["options"] = [o for o in answers.get("options", []) if o.split(":", 1)[0] in chosen]
-    return validate(answers, catalog)
+    origin = f"{RECORD} with the flags" if flags else RECORD
+    return validate(answers, catalog, origin=origin)
 
 
 def _certs(project: Path, answers: Mapping[str, Any]) -> dict[str, bytes]:
     certs = {}
     for name in answers.get("network", {}).get("ca_certs", []):
-        path = project / CERTS / name
+        path = inside(project, f"{CERTS}{name}", RECORD)
         try:
-            certs[name] = path.read_bytes()
+            certs[name] = read_in_project(project, path, MAX_CERT, f"{CERTS}{name}")
         except OSError:
             raise UsageError(
                 f"{path}: missing CA certificate the answers name: restore it from version control"
@@ -214,7 +224,7 @@ class Merged:
         if change is not None and change.new is not None:
             merged: str | None = change.new.decode("utf-8")
         elif ours.is_file() and not ours.is_symlink():
-            merged = ours.read_text(encoding="utf-8")
+            merged = _text(self.project, paths.get(name, name), MAX_MANIFEST)
         else:
             self.result.notes.append("requirements.in: missing: requirements.txt left as it is")
             self._relock = False
@@ -230,16 +240,16 @@ class Merged:
         lock = ours.with_name("requirements.txt")
         same_python = self.recorded.get("python") == read_python(rendered)
         if same_python and lock.is_file() and not lock.is_symlink():
-            shutil.copyfile(lock, rendered / name.replace(".in", ".txt"))
+            kept = read_in_project(self.project, lock, MAX_MANIFEST, "requirements.txt")
+            (rendered / name.replace(".in", ".txt")).write_bytes(kept)  # into the scratch render
 
     def place(self, made: pipeline.Made) -> list[str]:
         rendered = made.project
         base = read_base(rendered)
         assert base is not None  # every render stores one
         for rel in (RECORD, BASE_PATH.as_posix()):
-            text = (rendered / rel).read_text(encoding="utf-8")
-            current = self.project / rel
-            old = current.read_text(encoding="utf-8") if current.is_file() else None
+            text = (rendered / rel).read_text(encoding="utf-8")  # own: the scratch render
+            old = _text(self.project, rel, MAX_RECORDED)
             if old is None or _without_version(old) != _without_version(text):
                 self.result.changes.append(Change(rel, "updated", text.encode("utf-8")))
         if self._relock:
@@ -257,28 +267,41 @@ class Merged:
         """requirements.txt follows the merged requirements.in: re-locked, never merged."""
         folder = requirements_dir(rendered).relative_to(rendered).as_posix()
         name = "requirements.txt" if folder == "." else f"{folder}/requirements.txt"
-        text = (rendered / name).read_text(encoding="utf-8")
+        text = (rendered / name).read_text(encoding="utf-8")  # own: the scratch render
         if not lock.full:
             self.result.notes.append(
                 f"requirements.txt: {lock.message}; packages you added to requirements.in are "
                 "locked by bootstrap lock ."
             )
-        current = self.project / name
-        old = current.read_text(encoding="utf-8") if current.is_file() else None
+        old = _text(self.project, name, MAX_MANIFEST)
         if text != old:
             self.result.changes.append(Change(name, "locked", text.encode("utf-8")))
         step = name.replace("requirements.txt", PROJECT_STEP)  # the project itself, after the lock
         if (rendered / step).is_file():
-            data = (rendered / step).read_bytes()
-            mine = self.project / step
-            if not mine.is_file() or mine.read_bytes() != data:
+            data = (rendered / step).read_bytes()  # own: the scratch render
+            if _bytes(self.project, step, MAX_MANIFEST) != data:
                 self.result.changes.append(Change(step, "locked", data))
+
+
+def _bytes(project: Path, rel: str, limit: int) -> bytes | None:
+    """A project file's bytes now (None when there is none), read within the project's bounds."""
+    return current_bytes(project, project / rel, limit, rel)
+
+
+def _text(project: Path, rel: str, limit: int) -> str | None:
+    data = _bytes(project, rel, limit)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{project / rel}: not UTF-8 text: save it as UTF-8") from None
 
 
 def read_python(rendered: Path) -> str | None:
     """The Python a render was made for, from its recorded answers."""
     try:
-        return str(json.loads((rendered / RECORD).read_text(encoding="utf-8"))["python"])
+        return str(json.loads((rendered / RECORD).read_text(encoding="utf-8"))["python"])  # own
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -297,15 +320,12 @@ def _without_version(text: str | None) -> Any:
 
 def _show_dry_run(project: Path, result: Result) -> int:
     for change in result.changes:
-        path = project / change.path
         if change.action in ("kept-deleted", "kept-edited") or change.path == BASE_PATH.as_posix():
             continue
         if change.new is None and change.action == "locked":
             print(f"{change.path} would be re-locked from requirements.in")
             continue
-        before = (
-            path.read_text(encoding="utf-8").splitlines(keepends=True) if path.is_file() else []
-        )
+        before = (_text(project, change.path, MAX_RECORDED) or "").splitlines(keepends=True)
         after = (
             change.new.decode("utf-8").splitlines(keepends=True) if change.new is not None else []
         )

@@ -24,7 +24,16 @@ from bootstrap.catalog import Catalog
 from bootstrap.errors import UsageError
 from bootstrap.layout import dockerfile_path, requirements_dir
 from bootstrap.requirements import is_pinned, lock_entries
-from bootstrap.safe_io import MAX_MANIFEST, Refused, read_jsonc, read_text
+from bootstrap.safe_io import (
+    MAX_DEVCONTAINER,
+    MAX_DOCKERFILE,
+    MAX_MANIFEST,
+    MAX_RECORDED,
+    Refused,
+    load_json,
+    read_in_project,
+    read_jsonc,
+)
 
 DEVCONTAINER = Path(".devcontainer") / "devcontainer.json"
 
@@ -49,9 +58,18 @@ def _read(project: Path, name: Path, syntax: str, missing: str, report: Report) 
     """The parsed file, or _MISSING with the problem reported (missing, or not parsable)."""
     try:
         path = project / name
-        return read_jsonc(path) if syntax == "JSONC" else json.loads(path.read_text("utf-8"))
+        if syntax == "JSONC":
+            read_in_project(project, path, MAX_DEVCONTAINER, str(name))  # bounded, inside
+            return read_jsonc(path)
+        return load_json(
+            read_in_project(project, path, MAX_RECORDED, str(name)).decode(), str(name)
+        )
     except FileNotFoundError:
         report.problems.append(f"{name}: missing: {missing}")
+    except UsageError as exc:
+        report.problems.append(exc.message)
+    except OSError as exc:
+        report.problems.append(f"{name}: cannot be read ({exc.strerror or exc})")
     except ValueError as exc:
         report.problems.append(f"{name}: not valid {syntax}: {exc}")
     return _MISSING
@@ -73,6 +91,12 @@ def check_devcontainer(project: Path, report: Report) -> None:
     if isinstance(data, dict):
         build = data.get("build", {})
         if isinstance(build, dict) and isinstance(build.get("dockerfile"), str):
+            if "\0" in build["dockerfile"]:
+                report.problems.append(
+                    f"{DEVCONTAINER}: $.build.dockerfile: {build['dockerfile']!r} holds a NUL "
+                    "byte (rule: file exists)"
+                )
+                return
             dockerfile = (project / ".devcontainer" / build["dockerfile"]).resolve()
             if not dockerfile.is_file():
                 report.problems.append(
@@ -83,7 +107,7 @@ def check_devcontainer(project: Path, report: Report) -> None:
 def check_requirements(project: Path, report: Report) -> None:
     path = requirements_dir(project) / "requirements.txt"
     try:
-        text = read_text(path, MAX_MANIFEST, "requirements.txt")
+        text = read_in_project(project, path, MAX_MANIFEST, "requirements.txt").decode()
     except FileNotFoundError:
         report.problems.append("requirements.txt: missing: run bootstrap lock .")
         return
@@ -145,9 +169,13 @@ def check_dockerfile(project: Path, catalog: Catalog, report: Report, *, lint: b
         report.problems.append("Dockerfile: missing: run bootstrap update to restore it")
         return
     try:
-        parser = DockerfileParser(fileobj=io.BytesIO(path.read_bytes()))
+        data = read_in_project(project, path, MAX_DOCKERFILE, "Dockerfile")
+        parser = DockerfileParser(fileobj=io.BytesIO(data))
         froms = [ins for ins in parser.structure if ins["instruction"] == "FROM"]
         resolved_images = parser.parent_images  # ARG defaults substituted, --platform skipped
+    except Refused as exc:
+        report.problems.append(exc.message)
+        return
     except Exception as exc:  # dockerfile-parse raises plain exceptions on broken input
         report.problems.append(f"Dockerfile: does not parse: {exc}")
         return

@@ -59,7 +59,7 @@ def _text(message: str, default: str, validate: Callable[[str], bool | str] | No
 def _url_check(key: str) -> Callable[[str], bool | str]:
     """The answers schema's own rule for this URL, so the wizard refuses what validation would."""
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))  # own: package data
     pattern = re.compile(schema["properties"]["network"]["properties"][key]["pattern"])
 
     def check(value: str) -> bool | str:

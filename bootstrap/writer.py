@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bootstrap.errors import BootstrapError, UsageError
+from bootstrap.safe_io import MAX_MANIFEST, read_bytes
+
+MAX_RESTORED = 4 * MAX_MANIFEST  # requirements.in and .txt, put back after a failed add
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,14 @@ def write_file(
 
 def restoring(path: Path) -> Callable[[], None]:
     """A function that puts ``path`` back as it is now (or removes it if it does not exist)."""
-    if path.is_symlink():
-        return lambda: None  # the writer never writes through a link: nothing to put back
-    before = path.read_bytes() if path.is_file() else None
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return lambda: None  # the writer never writes through a link or over a FIFO
+    before = read_bytes(path, MAX_RESTORED, str(path)) if path.exists() else None
 
     def restore() -> None:
         if before is None:
             path.unlink(missing_ok=True)
-        elif not path.is_file() or path.read_bytes() != before:
+        elif not path.is_file() or read_bytes(path, MAX_RESTORED, str(path)) != before:
             write_file(path, before)
 
     return restore
@@ -194,6 +197,11 @@ def _check(root: Path, op: Op) -> None:
         )
     if target.is_dir() and not target.is_symlink():
         raise UsageError(f"{target} is a folder where bootstrap writes a file: move it away")
+    if target.exists() and not target.is_symlink() and not target.is_file():
+        raise UsageError(
+            f"{target} is not a regular file (a FIFO, socket or device): bootstrap replaces only "
+            "regular files: move it away"
+        )
     if not op.replace and (target.exists() or target.is_symlink()):
         raise UsageError(
             f"{target} exists and bootstrap never replaces it here: move it aside and try again"

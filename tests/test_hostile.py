@@ -5,6 +5,7 @@ project's own ran on this machine."""
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from helpers import BOOTSTRAP, snapshot, write_tree
+from support.local_index import sdist, serve, wheel
 
 SETPRIV = shutil.which("setpriv")
 UNPRIVILEGED = (
@@ -124,6 +126,57 @@ def test_an_ascii_only_stream_does_not_break_output(work: Path) -> None:
     assert "3.8\\u20133.14" in shown.stdout  # the en dash, escaped instead of a crash
 
 
+# --- every read of a file goes through safe_io ----------------------------------------------
+
+PACKAGE = Path(__file__).resolve().parent.parent / "bootstrap"
+_RAW = {"read_text", "read_bytes", "copyfile", "copy", "copy2", "copytree"}
+
+
+def _raw_reads(source: str) -> list[int]:
+    """Lines of ``source`` that read a file without safe_io and do not say why (``# own: ...``:
+    package data, a scratch render, a tool's output, bootstrap's cache)."""
+    import ast
+
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        raw = (isinstance(func, ast.Name) and func.id == "open") or (
+            isinstance(func, ast.Attribute)
+            and (
+                func.attr in _RAW
+                or (
+                    func.attr in ("load", "safe_load")
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id in ("json", "tomllib", "yaml", "json5")
+                )
+            )
+        )
+        span = lines[node.lineno - 1 : node.end_lineno or node.lineno]
+        if raw and not any("# own" in line for line in span):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_static_check_finds_a_raw_read() -> None:
+    assert _raw_reads("x = open(p).read()\ny = p.read_text()  # own: package data\n") == [1]
+    assert _raw_reads("data = json.load(handle)\nshutil.copyfile(a, b)\n") == [1, 2]
+
+
+def test_no_file_is_read_outside_safe_io() -> None:
+    """Project, answers and catalog files are read only through safe_io (bounded, regular files,
+    links checked); any other read says what it reads."""
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "safe_io.py"
+        for line in _raw_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
 # --- answers files ------------------------------------------------------------------------------
 
 _BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -192,6 +245,7 @@ def test_a_ca_cert_that_never_ends_is_refused(work: Path, source: str) -> None:
     [
         ("[]", "should be a mapping"),
         ('{"name": 5, "python": "3.12"}', "name 5"),
+        ('{"name": "x", "python": "banana"}', "python 'banana' is not in the catalog"),
         ('{"name": "x", "python": "3.12", "layout": {"siblings": ["../x"]}}', "layout.siblings"),
         ('{"a": ' * 3000 + "1" + "}" * 3000, "nested"),
     ],
@@ -226,6 +280,12 @@ _RECORD = 'name = "x"\nsummary = "x"\nsources = ["test"]\n'
             + _RECORD
             + '[[files]]\npath = "../escape"\ncontent = "x"\n',
             "/files/0/path",
+        ),
+        (
+            'kind = "stack"\nid = "s"\n'
+            + _RECORD
+            + '[[files]]\npath = ".devcontainer/devcontainer.json"\ncontent = "x"\n',
+            "bootstrap itself writes",
         ),
         ('kind = "stack"\nid = "s"\nwhen = 2024-01-01\n' + _RECORD, "catalog record"),
         ("a = " + "[" * 3000 + "]" * 3000 + "\n", "nested more than"),
@@ -332,6 +392,101 @@ def test_new_force_never_writes_through_a_folder_link(project: Path, work: Path)
     assert everything(work) == before
 
 
+def _make_odd(path: Path, kind: str, outside: Path) -> None:
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "huge":
+        with open(path, "wb") as big:
+            big.truncate(50 * 1024 * 1024)  # sparse: refused by its size, never read
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.symlink_to(outside)
+
+
+_COMMANDS = {
+    "Dockerfile": [["validate"], ["build"]],
+    ".devcontainer/devcontainer.json": [["validate"], ["update", "--offline", "--force"]],
+    "requirements.txt": [["validate"], ["lock", "--offline"], ["update", "--offline", "--force"]],
+    "requirements.in": [["lock", "--offline"], ["update", "--offline", "--force"]],
+    ".devcontainer/bootstrap-base.json": [["update", "--offline", "--force"]],
+}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge", "device", "link-out"])
+@pytest.mark.parametrize("target", list(_COMMANDS))
+def test_project_files_that_are_odd_are_refused_in_one_line(
+    project: Path, work: Path, target: str, kind: str
+) -> None:
+    (work / "outside.txt").write_text("FROM outside-secret-image\nsecret-requirement==1.0\n")
+    _make_odd(project / target, kind, work / "outside.txt")
+    for command in _COMMANDS[target]:
+        before = everything(work)
+        result = cli(command[0], project, *command[1:], cwd=work, timeout=60)
+        assert "Traceback" not in result.stderr, (command, result.stderr)
+        assert "secret" not in result.stdout + result.stderr, (command, result.stderr)
+        if result.returncode == 0:  # the odd file was left as it is (noted), or replaced whole
+            assert kind == "huge" or "left as it is" in result.stdout + result.stderr, command
+            after = everything(work)
+            assert after["outside.txt"] == before["outside.txt"]
+            assert kind == "huge" or after[f"out/demo/{target}"] == before[f"out/demo/{target}"]
+        else:
+            one_line(result, result.returncode)
+            assert result.returncode in (1, 2), (command, result.returncode, result.stderr)
+            assert everything(work) == before, command
+
+
+def test_a_recorded_ca_certificate_that_is_odd_is_refused(work: Path) -> None:
+    (work / "corp.crt").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    made = cli(
+        "new",
+        "--no-input",
+        "--offline",
+        "--name",
+        "demo",
+        "--output-dir",
+        "out",
+        "--ca-cert",
+        "corp.crt",
+        cwd=work,
+    )
+    assert made.returncode == 0, made.stderr
+    project = work / "out" / "demo"
+    [cert] = (project / ".devcontainer" / "certs").iterdir()
+    for kind in ("fifo", "huge", "device", "link-out"):
+        if cert.exists() or cert.is_symlink():
+            cert.unlink()
+        cert.write_text("x")
+        _make_odd(cert, kind, work / "outside.txt")
+        before = everything(work)
+        result = cli(
+            "update", project, "--offline", "--force", "--python", "3.12", cwd=work, timeout=60
+        )
+        line = one_line(result, 2)
+        assert cert.name in line, (kind, line)
+        assert everything(work) == before, kind
+
+
+@pytest.mark.parametrize(
+    ("devcontainer", "codes"),
+    [
+        ('{"build": {"dockerfile": "a\\u0000b"}}', {"validate": 2, "build": 2}),
+        ('{"mounts": [5, null, ["x"]]}', {"validate": 1}),
+    ],
+)
+def test_odd_devcontainer_values_are_one_line(
+    project: Path, work: Path, devcontainer: str, codes: dict[str, int]
+) -> None:
+    (project / ".devcontainer" / "devcontainer.json").write_text(devcontainer)
+    before = everything(work)
+    for command, code in codes.items():
+        result = cli(command, project, cwd=work, timeout=60)
+        line = one_line(result, code)
+        assert "bug in bootstrap" not in line, line
+    assert everything(work) == before
+
+
 def test_a_dockerfile_named_outside_the_project_is_refused(project: Path, work: Path) -> None:
     devcontainer = project / ".devcontainer" / "devcontainer.json"
     devcontainer.write_text(
@@ -376,6 +531,38 @@ def test_lock_refuses_requirements_that_would_build_local_code(project: Path, wo
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("line", ["../outside", "/etc", "-e ../outside", "x @ file:///etc"])
+@pytest.mark.parametrize("offline", [True, False])
+def test_a_local_path_outside_the_project_changes_nothing(
+    project: Path, work: Path, line: str, offline: bool
+) -> None:
+    (project / "requirements.in").write_text(f"rich==13.9.4\n{line}\n")
+    before = everything(work)
+    where = ["--offline"] if offline else ["--index-url", "http://127.0.0.1:9/simple"]
+    result = cli("lock", project, *where, cwd=work)
+    assert "outside the project" in one_line(result, 2)
+    assert everything(work) == before
+
+
+@pytest.mark.parametrize("command", ["lock", "add"])
+def test_a_requirements_in_of_100000_lines_is_refused_at_once(
+    project: Path, work: Path, command: str
+) -> None:
+    (project / "requirements.in").write_text("rich==13.9.4\n" * 100_000)  # 1.3 MB
+    before = everything(work)
+    dead = "http://127.0.0.1:9/simple"
+    args = (
+        [project, "--index-url", dead]
+        if command == "lock"
+        else [project, "six", "--index-url", dead]
+    )
+    started = time.monotonic()
+    result = cli(command, *args, cwd=work, timeout=60)
+    assert "more than 5,000 lines" in one_line(result, 2)
+    assert time.monotonic() - started < 30
+    assert everything(work) == before
+
+
 def test_init_leaves_out_path_requirements_and_runs_nothing(work: Path) -> None:
     marker = _local_package(work)
     app = write_tree(
@@ -390,6 +577,78 @@ def test_init_leaves_out_path_requirements_and_runs_nothing(work: Path) -> None:
     assert "localpkg" in result.stderr  # said, and left out
     assert "localpkg" not in (app / ".devcontainer" / "requirements.in").read_text()
     assert not marker.exists()
+
+
+def _crafted_index(folder: Path, marker: Path) -> None:
+    """Source-only releases whose build would leave ``marker``: a setup.py, an in-tree build
+    backend, static metadata; one of them needed only through a wheel's dependency."""
+    ran = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    folder.mkdir()
+    sdist(
+        folder,
+        "evil-setup",
+        "1.0",
+        {
+            "PKG-INFO": "Metadata-Version: 1.0\nName: evil-setup\nVersion: 1.0\n",
+            "setup.py": ran + "from setuptools import setup\nsetup(name='evil-setup')\n",
+            "evil_setup.egg-info/requires.txt": "dep-a\n",
+        },
+    )
+    sdist(
+        folder,
+        "evil-backend",
+        "2.0",
+        {
+            "PKG-INFO": "Metadata-Version: 2.1\nName: evil-backend\nVersion: 2.0\n"
+            "Requires-Dist: dep-b\n",
+            "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+            'backend-path = ["."]\n',
+            "backend.py": ran + "def get_requires_for_build_wheel(config=None):\n    return []\n",
+            "setup.py": ran,
+        },
+    )
+    sdist(
+        folder,
+        "evil-static",
+        "3.0",
+        {
+            "PKG-INFO": "Metadata-Version: 2.2\nName: evil-static\nVersion: 3.0\n",
+            "setup.py": ran,
+        },
+    )
+    wheel(folder, "uses-evil", "1.0", ["evil-backend"])
+    wheel(folder, "dep-a", "1.0")
+    wheel(folder, "dep-b", "1.0")
+
+
+@pytest.mark.parametrize("command", ["lock", "add"])
+def test_locking_source_only_releases_runs_none_of_their_code(
+    project: Path, work: Path, command: str
+) -> None:
+    marker = work / "sdist-code-ran"
+    _crafted_index(work / "index", marker)
+    env = {**LOOPBACK, "XDG_CACHE_HOME": str(work / "cache")}
+    with serve(work / "index") as index:
+        if command == "lock":
+            (project / "requirements.in").write_text("uses-evil\nevil-setup\nevil-static\n")
+            result = cli("lock", project, "--index-url", index, cwd=work, env=env)
+        else:
+            (project / "requirements.in").write_text("evil-setup\n")
+            result = cli(
+                "add", project, "uses-evil", "evil-static", "--index-url", index, cwd=work, env=env
+            )
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists(), marker.read_text()
+    lock = (project / "requirements.txt").read_text()
+    for name, version, archive in (
+        ("evil-setup", "1.0", "evil_setup-1.0.tar.gz"),
+        ("evil-backend", "2.0", "evil_backend-2.0.tar.gz"),
+        ("evil-static", "3.0", "evil_static-3.0.tar.gz"),
+    ):
+        digest = hashlib.sha256((work / "index" / archive).read_bytes()).hexdigest()
+        block = lock.split(f"{name}=={version} \\\n", 1)[1].split("\n    #", 1)[0]
+        assert block.strip() == f"--hash=sha256:{digest}", lock  # the real sdist, nothing else
+    assert "dep-a==1.0" in lock and "dep-b==1.0" in lock  # read from the sdists as text
 
 
 def test_update_runs_no_git_hook_or_fsmonitor_of_the_project(project: Path, work: Path) -> None:
@@ -619,6 +878,60 @@ def test_init_reads_odd_files_as_warnings(work: Path) -> None:
     assert everything(work) == before
 
 
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "requirements.txt",
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "environment.yml",
+        "Pipfile",
+        "runtime.txt",
+        ".python-version",
+        "apt.txt",
+        "requirements/base.txt",
+        "binder/requirements.txt",
+    ],
+)
+def test_init_never_reads_a_manifest_linked_from_outside(work: Path, manifest: str) -> None:
+    """A link out of the project is noted and left unread; the file it points to never shows."""
+    secret = work / "secret"
+    secret.write_text(
+        "secret-package-name==9.9\n[project]\nname = 'secret-package-name'\n"
+        "dependencies: [secret-package-name]\n"
+    )
+    app = write_tree(work / "app", {"main.py": "import requests\n"})
+    (app / manifest).parent.mkdir(parents=True, exist_ok=True)
+    (app / manifest).symlink_to(secret)
+    before = everything(work)
+    result = cli("init", app, "--dry-run", "--offline", cwd=work, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "secret-package-name" not in result.stdout + result.stderr
+    assert f"{manifest}: a symbolic link that leads outside the project: skipped" in result.stderr
+    assert everything(work) == before
+
+
+def test_init_follows_a_link_that_stays_inside(work: Path) -> None:
+    app = write_tree(
+        work / "app", {"main.py": "import requests\n", "deps/base.txt": "rich==13.9.4\n"}
+    )
+    (app / "requirements.txt").symlink_to("deps/base.txt")
+    result = cli("init", app, "--dry-run", "--offline", cwd=work, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "rich" in result.stdout
+
+
+def test_init_reads_50000_imports_in_moments(work: Path) -> None:
+    """Each import was compared with every requirement found so far: minutes, not seconds."""
+    app = write_tree(work / "app", {"main.py": "".join(f"import m{i}\n" for i in range(50_000))})
+    started = time.monotonic()
+    result = cli("init", app, "--dry-run", "--offline", cwd=work, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "m49999" in result.stdout
+    assert time.monotonic() - started < 40
+
+
 @needs_file_modes
 def test_init_notes_an_unreadable_folder_and_goes_on(work: Path) -> None:
     app = write_tree(work / "app", {"main.py": "import pandas\n", "secret/a.py": "import polars\n"})
@@ -631,7 +944,8 @@ def test_init_notes_an_unreadable_folder_and_goes_on(work: Path) -> None:
         (app / "secret").chmod(0o755)
 
 
-def test_too_long_names_exit_2(work: Path) -> None:
+def test_too_long_names_exit_2(project: Path, work: Path) -> None:
+    (project / "requirements.in").write_text("b" * 100_000 + "\n")
     long = "a" * 300
     before = everything(work)
     for args in (
@@ -644,4 +958,10 @@ def test_too_long_names_exit_2(work: Path) -> None:
     ):
         line = one_line(cli(*args, cwd=work), 2)
         assert len(line) < 400, line
+    for args in (
+        ["add", "out/demo", "a" * 100_000, "--index-url", "http://127.0.0.1:9/simple"],
+        ["lock", "--offline", "out/demo"],
+    ):
+        line = one_line(cli(*args, cwd=work), 2)
+        assert len(line) < 1100 and "characters left out" in line, line[:2000]
     assert everything(work) == before

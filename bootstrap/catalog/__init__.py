@@ -65,7 +65,7 @@ class Catalog:
 def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))  # own: package data
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -126,7 +126,29 @@ def check_semantics(record: Record, origin: str) -> None:
                     path = item.get("path") if isinstance(item, dict) else None
                     if isinstance(path, str) and ".." in path.split("/"):
                         refuse(f"{here}/{i}/path", path, "leaves the project")
+                    if isinstance(path, str) and _owned(path):
+                        refuse(f"{here}/{i}/path", path, "is a file bootstrap itself writes")
             stack.append((value, here))
+
+
+#: Files the template and the lock write: a record's ``files`` may not replace them (a broken
+#: devcontainer.json or lock would only show when the render is validated).
+OWNED = (
+    "Dockerfile",
+    "Dockerfile.dockerignore",
+    ".dockerignore",
+    "requirements.in",
+    "requirements.txt",
+    "requirements-project.txt",
+    ".devcontainer/devcontainer.json",
+    ".devcontainer/bootstrap.json",
+    ".devcontainer/bootstrap-base.json",
+)
+
+
+def _owned(path: str) -> bool:
+    clean = "/".join(part for part in path.split("/") if part not in ("", "."))
+    return clean in OWNED or clean.startswith(".devcontainer/certs/")
 
 
 def _read(path: Path) -> list[Record]:
@@ -206,4 +228,4 @@ def builtin() -> Catalog:
 @cache
 def uv_pin() -> dict[str, Any]:
     """The uv release the generated build stage installs: version and the sha256 of its wheels."""
-    return load_toml(UV_PATH.read_text(encoding="utf-8"), str(UV_PATH))
+    return load_toml(UV_PATH.read_text(encoding="utf-8"), str(UV_PATH))  # own: package data

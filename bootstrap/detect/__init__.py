@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from bootstrap.detect.requirements import (
     dig,
     normalise,
     read_toml,
+    reading,
 )
 from bootstrap.detect.requirements import _text as read_text
 
@@ -75,6 +77,11 @@ class Proposal:
 
 def scan(project: Path) -> Facts:
     """Read the project folder: code, declared versions and requirements, name and description."""
+    with reading(project):  # no manifest is read through a link that leads outside
+        return _scan(project)
+
+
+def _scan(project: Path) -> Facts:
     warnings: list[str] = []
     code = read_code(project)
     unplaced: list[str] = []
@@ -399,7 +406,7 @@ def requirements_for(
     own = facts.code.own_modules
     options: list[str] = list(answers.get("options", []))
     notes: list[str] = []
-    covered = {canonical(d.requirement) for d in facts.requirements}
+    covered = Covered(canonical(d.requirement) for d in facts.requirements)
     for declared_ in facts.requirements:
         # a declared requirement an option installs (mysqlclient) turns the option on: it brings
         # what building that package in the image needs
@@ -482,18 +489,38 @@ def _dev_pins_defer(
     return out
 
 
-def _provided_by(module: str, covered: set[str]) -> bool:
+class Covered(set[str]):
+    """Canonical names already installed, indexed for ``_provided_by``: each name without its
+    dashes, and every run of its dash-separated words that starts or ends it."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.flat: set[str] = set()
+        self.affixes: set[str] = set()
+        self |= set(names)
+
+    def add(self, name: str) -> None:
+        super().add(name)
+        self.flat.add(name.replace("-", ""))
+        words = name.split("-")
+        for cut in range(1, len(words)):
+            self.affixes.add("-".join(words[cut:]))
+            self.affixes.add("-".join(words[:cut]))
+
+    def __ior__(self, names: AbstractSet[str]) -> Covered:  # type: ignore[override,misc]
+        for name in names:
+            self.add(name)
+        return self
+
+
+def _provided_by(module: str, covered: Covered) -> bool:
     """A guessed import that a declared distribution's name spells out (phonenumber_field is
     django-phonenumber-field, hurry.filesize is hurry.filesize): the project already installs it."""
     parts = module.split(".")
     for end in range(len(parts), 0, -1):
         name = canonical(".".join(parts[:end]).replace("_", "-"))
-        flat = name.replace("-", "")
-        for have in covered:
-            if have == name or have.endswith("-" + name) or have.startswith(name + "-"):
-                return True
-            if have.replace("-", "") == flat:
-                return True
+        if name in covered or name in covered.affixes or name.replace("-", "") in covered.flat:
+            return True
     return False
 
 

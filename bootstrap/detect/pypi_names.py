@@ -17,7 +17,7 @@ DATA = Path(__file__).parent / "data"
 
 @cache
 def _load(name: str) -> Any:
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
+    return json.loads((DATA / name).read_text(encoding="utf-8"))  # own: package data
 
 
 def stdlib(python: str) -> frozenset[str]:

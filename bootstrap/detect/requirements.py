@@ -13,6 +13,9 @@ import io
 import json
 import re
 import tokenize
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,10 +84,15 @@ def read_requirements_txt(
 ) -> list[Declared]:
     """A pip requirements file: options and editable installs are skipped, -r is followed."""
     seen = seen if seen is not None else set()
-    if path.resolve() in seen:
-        return []
-    seen.add(path.resolve())
     rel = path.relative_to(project).as_posix()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        warnings.append(f"{rel}: a loop of symbolic links: skipped")
+        return []
+    if resolved in seen:
+        return []
+    seen.add(resolved)
     text = _text(path, rel, warnings)
     if text is None:
         return []
@@ -127,7 +135,29 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
+#: The project being read (resolved): a manifest whose link leads outside it is never read.
+_PROJECT: ContextVar[Path | None] = ContextVar("bootstrap_detect_project", default=None)
+
+
+@contextmanager
+def reading(project: Path) -> Iterator[None]:
+    """Read manifests of ``project`` only: links are followed while they stay inside it."""
+    token = _PROJECT.set(project.resolve())
+    try:
+        yield
+    finally:
+        _PROJECT.reset(token)
+
+
 def _text(path: Path, rel: str, warnings: list[str]) -> str | None:
+    root = _PROJECT.get()
+    try:
+        outside = root is not None and not path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links
+        outside = True
+    if outside:
+        warnings.append(f"{rel}: a symbolic link that leads outside the project: skipped")
+        return None
     try:
         return read_text(path, MAX_MANIFEST, rel)
     except UnicodeDecodeError:
@@ -473,7 +503,7 @@ def declared(
         for path in sorted(root.glob("requirements*.txt")) + sorted(
             root.glob("requirements/*.txt")
         ):
-            if path.is_file() and path.resolve().is_relative_to(project.resolve()):
+            if path.is_file() or path.is_symlink():
                 found += read_requirements_txt(project, path, warnings)
     found += from_environment_yml(root, warnings, unplaced)
     for reader in (from_pyproject, from_setup_py, from_setup_cfg):
