@@ -26,7 +26,7 @@ from bootstrap.validate import validate_project
 
 
 def new_command(args: argparse.Namespace) -> int:
-    # imported here, not above: `validate`, `catalog` and `lock` start without the template engine
+    # lazy: `validate`, `catalog` and `lock` start without the template engine
     from bootstrap import pipeline
     from bootstrap.place import NewFolder
 

@@ -122,7 +122,7 @@ def devcontainer_keys(merged: Mapping[str, Any]) -> dict[str, Any]:
 def to_yaml(data: Mapping[str, Any]) -> str:
     """The compose document as YAML: block style, keys in the order built, every string quoted
     where YAML would read it as something else."""
-    import yaml
+    import yaml  # lazy: start-up stays light (plan imports this module)
 
     class Dumper(yaml.SafeDumper):
         def ignore_aliases(self, data: Any) -> bool:  # the same build twice, written out twice

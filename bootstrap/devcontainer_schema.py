@@ -44,7 +44,7 @@ def validator() -> Any:
     # lazy: start-up stays light
     from jsonschema import Draft7Validator, Draft201909Validator
     from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT7, DRAFT201909
+    from referencing.jsonschema import DRAFT7, DRAFT201909  # lazy, as above
 
     def resource(schema: dict[str, Any]) -> Any:
         spec = DRAFT201909 if "2019-09" in schema.get("$schema", "") else DRAFT7

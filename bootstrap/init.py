@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import Requirement
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import Version
+
 from bootstrap import pipeline
 from bootstrap.answers import Answers, layered, split_ids, validate
 from bootstrap.catalog import Catalog
@@ -30,6 +34,7 @@ from bootstrap.layout import MOVED_DOCKERFILE, MOVED_REQUIREMENTS, rendered_name
 from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
 from bootstrap.report_json import init_document
+from bootstrap.sdist import index_entries
 
 #: locks init tries: each retry follows one refusal it can act on (a component left out, a pin of
 #: a deleted release unpinned); saleor 3.9.0 meets three
@@ -168,8 +173,6 @@ def _without(answers: Answers, dropped: list[str]) -> Answers:
 
 def _unpinned(line: str) -> str:
     """A requirement without its version (its name, extras and marker kept)."""
-    from packaging.requirements import Requirement
-
     requirement = Requirement(line)
     requirement.specifier = type(requirement.specifier)("")
     return str(requirement)
@@ -297,15 +300,12 @@ def _python_for_pins(
         return None
     pins = []
     for item in facts.requirements:
-        from packaging.requirements import Requirement
-
         specs = list(Requirement(item.requirement).specifier)
         if len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version:
             pins.append((Requirement(item.requirement).name, specs[0].version, item.source))
     url = index_url(index)
     if not pins or len(pins) > 40 or not reachable(url):
         return None
-    from bootstrap.sdist import index_entries
 
     def tags(pin: tuple[str, str, str]) -> set[str]:
         try:
@@ -361,9 +361,6 @@ def _wheel_pythons(
     files: list[dict[str, Any]], name: str, version: str, pythons: list[str]
 ) -> set[str]:
     """The Pythons of ``pythons`` that a Linux x86_64 (or pure) wheel of name==version serves."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-    from packaging.version import Version
-
     out: set[str] = set()
     for entry in files:
         filename = entry.get("filename", "")

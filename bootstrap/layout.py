@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bootstrap.errors import UsageError
-from bootstrap.safe_io import read_jsonc
+from bootstrap.errors import BootstrapError, UsageError
+from bootstrap.safe_io import MAX_MANIFEST, load_yaml, read_jsonc, read_text
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project}}"
@@ -125,9 +125,6 @@ def rendered_names(plan: Mapping[str, Any], *, siblings: bool = True) -> list[st
 def _compose_dockerfile(project: Path, data: Mapping[str, Any]) -> str | None:
     """The Dockerfile of the compose service devcontainer.json opens, relative to .devcontainer/
     (compose names it relative to the build context, the context relative to the compose file)."""
-    from bootstrap.errors import BootstrapError
-    from bootstrap.safe_io import MAX_MANIFEST, load_yaml, read_text
-
     compose_file = data["dockerComposeFile"]
     if isinstance(compose_file, list):
         compose_file = compose_file[0] if compose_file else None

@@ -18,6 +18,11 @@ from typing import Any
 
 from bootstrap.errors import UsageError
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 KB = 1024
 MB = 1024 * KB
 
@@ -240,10 +245,6 @@ def load_json(text: str, what: str) -> Any:
 
 def load_toml(text: str, what: str) -> dict[str, Any]:
     """TOML with bounded nesting; dates stay dates (the caller checks what it reads)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
     try:
         data = tomllib.loads(text)
     except RecursionError:

@@ -18,6 +18,7 @@ from bootstrap import __version__
 from bootstrap import answers as answers_mod
 from bootstrap import catalog as catalog_mod
 from bootstrap.answers import split_ids
+from bootstrap.compose import to_yaml
 from bootstrap.errors import UsageError
 from bootstrap.plan import make_plan
 
@@ -130,8 +131,6 @@ def combine(base: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
 
 def compose_yaml(document: dict[str, Any] | None) -> str:
     """The compose document as YAML; none without services (the render then drops the file)."""
-    from bootstrap.compose import to_yaml
-
     if not document:
         return ""
     return to_yaml(document).rstrip("\n")

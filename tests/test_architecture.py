@@ -126,3 +126,22 @@ def test_the_pipeline_and_its_stages_import_no_command() -> None:
             reached.add(other)
             todo.append(other)
     assert reached & COMMANDS == set()
+
+
+def test_imports_inside_functions_say_they_are_for_start_up() -> None:
+    """An import belongs at the top of its module; one kept inside a function (to keep a
+    command's start-up light) says so on its line or the line above."""
+    unexplained = []
+    for name, path in _modules().items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for inner in ast.walk(node):
+                if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    near = " ".join(lines[max(0, inner.lineno - 3) : inner.lineno]).lower()
+                    if not any(
+                        word in near for word in ("lazy", "start-up", "only when", "only for")
+                    ):
+                        unexplained.append(f"{name}:{inner.lineno}: {ast.unparse(inner)}")
+    assert unexplained == [], "\n".join(sorted(set(unexplained)))

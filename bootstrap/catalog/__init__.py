@@ -14,6 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from bootstrap.errors import UsageError
 from bootstrap.safe_io import MAX_CATALOG, load_toml, read_text
 
@@ -63,7 +67,7 @@ class Catalog:
 
 @cache
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # lazy: start-up stays light
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))  # own: package data
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -71,7 +75,7 @@ def _validator() -> Any:
 
 def validate_record(record: Any, origin: str) -> None:
     """Refuse a record that breaks the catalog schema, naming the file and the JSON path."""
-    from jsonschema.exceptions import best_match
+    from jsonschema.exceptions import best_match  # lazy: start-up stays light
 
     errors = list(_validator().iter_errors(record))
     if errors:
@@ -85,9 +89,6 @@ def validate_record(record: Any, origin: str) -> None:
 def check_semantics(record: Record, origin: str) -> None:
     """What the schema cannot say but the code later parses: versions, specifiers, requirements
     and file paths, each refused here with the file and the key named."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
 
     def refuse(where: str, value: Any, why: str) -> None:
         raise UsageError(f"catalog record {origin}: {where}: {value!r} {why}: fix the record")
@@ -175,8 +176,6 @@ def _files(location: Path) -> list[Path]:
 def _sort_key(item: tuple[str, Record]) -> tuple[int, Any]:
     record_id, record = item
     if record["kind"] == "python":
-        from packaging.version import Version
-
         return (record.get("order", 0), Version(record_id))
     return (record.get("order", 100), record_id)
 

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import Requirement
+
+from bootstrap.answers import slugify
 from bootstrap.catalog import Catalog, Record
 from bootstrap.detect import python_version
-from bootstrap.detect.imports import Code, read_code
+from bootstrap.detect.imports import Code, is_generated, read_code
 from bootstrap.detect.pypi_names import Resolution, canonical, resolve, stdlib
 from bootstrap.detect.python_version import Declaration
 from bootstrap.detect.requirements import (
@@ -32,6 +35,8 @@ from bootstrap.detect.requirements import (
     reading,
 )
 from bootstrap.detect.requirements import _text as read_text
+from bootstrap.errors import UsageError
+from bootstrap.plan import _pip_lines, make_plan, refusal, refusal_message
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,63}$")
 
@@ -260,8 +265,6 @@ def propose(
     options: list[str] | None = None,
 ) -> Proposal:
     """Answers for ``catalog``: detected values, except where the caller already decided."""
-    from bootstrap.plan import refusal, refusal_message
-
     evidence: dict[str, str] = {}
     conflicts: list[str] = []
     notes: list[str] = []
@@ -366,10 +369,6 @@ def _needs_instant_client(facts: Facts, catalog: Catalog, answers: Mapping[str, 
 
 
 def _pins(catalog: Catalog, answers: Mapping[str, Any]) -> set[str]:
-    from bootstrap.answers import slugify
-    from bootstrap.errors import UsageError
-    from bootstrap.plan import make_plan
-
     try:
         plan = make_plan({**answers, "project": slugify(answers["name"]) or "p"}, catalog)
     except UsageError:
@@ -379,8 +378,6 @@ def _pins(catalog: Catalog, answers: Mapping[str, Any]) -> set[str]:
 
 def _option_for(catalog: Catalog, answers: Mapping[str, Any], dist: str) -> tuple[str, str] | None:
     """A chosen component's option that installs ``dist`` on this Python (e.g. mysql:mysqlclient)."""
-    from bootstrap.plan import _pip_lines
-
     for rid in list(answers["stacks"]) + list(answers["drivers"]):
         record: Record = catalog.find(rid) or {}
         for name, option in record.get("options", {}).items():
@@ -477,8 +474,6 @@ def _dev_pins_defer(
     out = []
     for item in requirements:
         if DEV_MARK in item.source and canonical(item.requirement) in pinned:
-            from packaging.requirements import Requirement
-
             name = Requirement(item.requirement).name
             notes.append(
                 f"{item.source.replace(DEV_MARK, '')}: {item.requirement} is a development pin of "
@@ -525,8 +520,6 @@ def _provided_by(module: str, covered: Covered) -> bool:
 
 
 def _not_a_requirement(top: str, std: frozenset[str], own: set[str]) -> bool:
-    from bootstrap.detect.imports import is_generated
-
     return (
         top in std
         or top in own

@@ -19,7 +19,9 @@ from packaging.version import Version
 
 from bootstrap.detect.requirements import (
     _line_of,
+    _poetry_spec,
     _text,
+    config_root,
     dig,
     read_environment_yml,
     read_setup_cfg,
@@ -85,8 +87,6 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
     """What the project's files say, most specific first."""
     out: list[Declaration] = []
 
-    from bootstrap.detect.requirements import config_root
-
     root = config_root(project)  # repo2docker: binder/ or .binder/ over the root
     for name in (".python-version", "runtime.txt"):
         path = (root if name == "runtime.txt" else project) / name
@@ -130,8 +130,6 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
             where = f"pyproject.toml:{_line_of(text, 'requires-python')}"
             out.append(Declaration(requires, where, f"requires-python = {requires!r}"))
         elif isinstance(poetry, str):
-            from bootstrap.detect.requirements import _poetry_spec
-
             spec = _poetry_spec(poetry) if poetry.strip()[:1] in "^~" else poetry
             if _specifier(spec):
                 where = f"pyproject.toml:{_line_of(text, 'python =')}"

@@ -22,7 +22,7 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from bootstrap.detect.pypi_names import canonical, conda_to_pypi
+from bootstrap.detect.pypi_names import _load, canonical, conda_to_pypi
 from bootstrap.errors import UsageError
 from bootstrap.safe_io import MAX_MANIFEST, Refused, load_toml, load_yaml, read_text
 
@@ -430,8 +430,6 @@ def from_environment_yml(
 
 
 def _conda_names() -> set[str]:
-    from bootstrap.detect.pypi_names import _load
-
     return set(_load("conda.json")["names"])
 
 
