@@ -153,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="package index (default: PIP_INDEX_URL, UV_INDEX_URL, PyPI)",
     )
     lock.add_argument("--offline", action="store_true")
+    lock.add_argument(
+        "--why",
+        metavar="NAME",
+        help="say why the lock holds NAME (its requirements.in line or the pins that need it) "
+        "and lock nothing",
+    )
     _add_json_flag(lock, "the lock's outcome and pins as one JSON document on stdout")
 
     add = sub.add_parser("add", help="add packages to requirements.in and re-lock")

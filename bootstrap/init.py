@@ -113,6 +113,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
         offline=args.offline,
         index_url=index,
         show_progress=True,
+        command="init",
     )
     outcome = pipeline.run(
         answers, plan, catalog, Beside(project, plan["layout"]["dockerfile"]), settings

@@ -26,6 +26,7 @@ from bootstrap.detect.requirements import (
     config_root,
     declared,
     dig,
+    local_paths,
     normalise,
     read_toml,
 )
@@ -48,6 +49,8 @@ class Facts:
     apt: list[Declared] = field(default_factory=list)  # apt.txt's Debian packages
     #: repo2docker files bootstrap records but its Dockerfile does not run: name → where
     unsupported: list[str] = field(default_factory=list)
+    #: the project itself and its folders (``-e .``), installed in the image after the lock
+    local: list[Declared] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +92,7 @@ def scan(project: Path) -> Facts:
             requirements.append(Declared(requirement, where))
     declarations = python_version.declarations(project, warnings)
     apt = apt_packages(project, warnings)
+    local = local_paths(project, warnings)
     root = config_root(project)
     unsupported = [
         f"{path.relative_to(project).as_posix()}"
@@ -105,6 +109,7 @@ def scan(project: Path) -> Facts:
         code.warnings + warnings,
         apt,
         unsupported,
+        local,
     )
 
 
@@ -314,6 +319,10 @@ def propose(
             )
     notes += more_notes
     answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
+    if facts.local:
+        answers["local_requirements"] = [d.requirement for d in facts.local]
+    if kept or facts.local:  # requirements.in says where each came from, as do the lock's notes
+        answers["requirement_sources"] = {d.requirement: d.source for d in [*kept, *facts.local]}
     if facts.apt:
         answers["apt_packages"] = sorted({d.requirement for d in facts.apt})
     for name in facts.unsupported:
