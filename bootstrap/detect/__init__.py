@@ -318,6 +318,8 @@ def propose(
                 "ORACLE_INSTANTCLIENT_SHA256=<sha256 from oracle.com>, or port to oracledb (thin mode)"
             )
     notes += more_notes
+    kept, replaced_notes = _replaced(catalog, answers, kept)
+    notes += replaced_notes
     answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
     if facts.local:
         answers["local_requirements"] = [d.requirement for d in facts.local]
@@ -369,9 +371,40 @@ def _option_for(catalog: Catalog, answers: Mapping[str, Any], dist: str) -> tupl
         record: Record = catalog.find(rid) or {}
         for name, option in record.get("options", {}).items():
             lines = _pip_lines(option.get("pip", []), answers["python"])
+            if lines and canonical(dist) in {canonical(r) for r in option.get("replaces", {})}:
+                return rid, name  # MySQL-python: the option installs its replacement
             if any(canonical(line) == canonical(dist) for line in lines):
                 return rid, name
     return None
+
+
+def _replaced(
+    catalog: Catalog, answers: Mapping[str, Any], kept: list[Declared]
+) -> tuple[list[Declared], list[str]]:
+    """The declared requirements a chosen option replaces (``replaces``: MySQL-python by
+    mysqlclient) left out, each with a note saying why and what is installed instead."""
+    from bootstrap.plan import _pip_lines
+
+    replaces: dict[str, tuple[str, str, list[str]]] = {}
+    for choice in answers.get("options", []):
+        rid, _, name = choice.partition(":")
+        option = (catalog.find(rid) or {}).get("options", {}).get(name, {})
+        lines = _pip_lines(option.get("pip", []), answers["python"])
+        for dist, why in option.get("replaces", {}).items():
+            if lines:
+                replaces[canonical(dist)] = (choice, why, lines)
+    out, notes = [], []
+    for item in kept:
+        found = replaces.get(canonical(item.requirement))
+        if found is None:
+            out.append(item)
+            continue
+        choice, why, lines = found
+        notes.append(
+            f"{item.source}: {item.requirement}: {why}: option {choice} installs "
+            f"{', '.join(lines)} instead"
+        )
+    return out, notes
 
 
 def requirements_for(
@@ -397,7 +430,11 @@ def requirements_for(
         option = _option_for(catalog, {**answers, "options": options}, declared_.requirement)
         if option is not None and f"{option[0]}:{option[1]}" not in options:
             options.append(f"{option[0]}:{option[1]}")
-            notes.append(f"{declared_.source}: option {option[0]}:{option[1]} builds it")
+            chosen = (catalog.find(option[0]) or {}).get("options", {}).get(option[1], {})
+            if canonical(declared_.requirement) not in {
+                canonical(r) for r in chosen.get("replaces", {})
+            }:  # a replaced one is explained where it is left out
+                notes.append(f"{declared_.source}: option {option[0]}:{option[1]} builds it")
     covered |= _pins(catalog, {**answers, "options": options})
     added: list[Added] = []
     wanted: dict[str, tuple[str, str, Resolution]] = {}  # requirement → (module, where, how)
