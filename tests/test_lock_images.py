@@ -53,12 +53,18 @@ def in_image(tag: str, command: str) -> str:
     return result.stdout
 
 
-def test_python2_mysqldb_project_is_adopted_built_and_imports(tmp_path: Path) -> None:
+@pytest.mark.parametrize("declared", ["mysqlclient==1.4.6", "MySQL-python==1.2.5"])
+def test_python2_mysqldb_project_is_adopted_built_and_imports(
+    tmp_path: Path, declared: str
+) -> None:
+    """mysqlclient 1.4.6 is locked as the sdist it is; MySQL-python 1.2.5, which no longer
+    compiles against Debian's MariaDB Connector/C, is replaced by mysqlclient (the same MySQLdb),
+    and init says so, naming the user's line."""
     project = write_tree(
         tmp_path / "legacy",
         {
             ".python-version": "2.7\n",
-            "requirements.txt": "mysqlclient==1.4.6\n",
+            "requirements.txt": f"{declared}\n",
             "app.py": "#!/usr/bin/env python2\nimport MySQLdb\nprint 'MySQLdb', MySQLdb.version_info\n",
         },
     )
@@ -66,6 +72,13 @@ def test_python2_mysqldb_project_is_adopted_built_and_imports(tmp_path: Path) ->
     assert adopted.returncode == 0, adopted.stderr
     lock = (project / ".devcontainer" / "requirements.txt").read_text()
     assert "mysqlclient==1.4.6 \\" in lock and "--hash=sha256:" in lock
+    if declared.startswith("MySQL-python"):
+        assert "MySQL-python" not in lock
+        assert (
+            "requirements.txt:1: MySQL-python==1.2.5: MySQL-python 1.2.5 does not compile"
+            in adopted.stdout
+        )
+        assert "option mysql:mysqlclient installs mysqlclient==1.4.6 instead" in adopted.stdout
     tag = build(
         project,
         ".devcontainer/Dockerfile"
@@ -149,8 +162,11 @@ def test_init_keeps_the_project_itself_and_the_dev_container_installs_it_editabl
             "main.py": "import six\nimport editable_app\n",
         },
     )
+    from support.standins import ensure_image
+
+    ensure_image("python:3.11-slim-bookworm")  # the base the 3.11 record builds FROM
     adopted = run(
-        "init", project, "--no-input", "--python", "3.12", "--stack", "", "--ca-cert", CA_BUNDLE
+        "init", project, "--no-input", "--python", "3.11", "--stack", "", "--ca-cert", CA_BUNDLE
     )
     assert adopted.returncode == 0, adopted.stderr
     assert not marker.exists(), "setup.py ran on the host"
