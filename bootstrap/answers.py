@@ -40,6 +40,8 @@ _FIXES = {
     "artifact_mirror": _URL_FIX,
     "requirements": "use one PEP 508 requirement per item, e.g. requests or requests==2.32.3",
     "layout": "leave it as bootstrap init wrote it",
+    "local_requirements": "use -e ., ., ./FOLDER or NAME @ file:./FOLDER (inside the project)",
+    "requirement_sources": "leave it as bootstrap init wrote it (requirement: FILE:LINE)",
     "apt_packages": "use Debian package names, e.g. libpq-dev",
     "github_repo": "pass OWNER/REPO as in https://github.com/OWNER/REPO",
     "options": "use COMPONENT:OPTION, e.g. pytorch:gpu (bootstrap catalog lists them)",

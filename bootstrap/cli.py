@@ -158,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="package index (default: PIP_INDEX_URL, UV_INDEX_URL, PyPI)",
     )
     _add_offline_flag(lock)
+    lock.add_argument(
+        "--why",
+        metavar="NAME",
+        help="say why the lock holds NAME (its requirements.in line or the pins that need it) "
+        "and lock nothing",
+    )
     _add_json_flag(lock, "the lock's outcome and pins as one JSON document on stdout")
 
     add = sub.add_parser("add", help="add packages to requirements.in and re-lock")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -140,6 +141,7 @@ def _lock_and_report(project: Path, args: argparse.Namespace, **options: Any) ->
             offline=offline,
             index=index,
             metadata=catalog_metadata(catalog),
+            command=getattr(args, "command", None) or "lock",
             **options,
         )
     if result.full:
@@ -155,9 +157,28 @@ def lock_command(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{project}: no requirements.in: run bootstrap lock on a folder made by bootstrap new or init"
         )
+    if getattr(args, "why", None):
+        return _why(project, args.why)
     _lock_and_report(
         project, args, upgrade=args.upgrade, upgrade_packages=tuple(args.upgrade_package)
     )
+    return 0
+
+
+def _why(project: Path, name: str) -> int:
+    """``bootstrap lock --why NAME``: the lock's own comments for NAME, read, nothing locked."""
+    from bootstrap.requirements import why
+
+    path = requirements_dir(project) / "requirements.txt"
+    if not path.is_file():
+        raise UsageError(f"{path}: no lock yet: run bootstrap lock {shlex.quote(str(project))}")
+    answer = why(read_project_file(path, "requirements.txt"), name)
+    if answer is None:
+        raise UsageError(
+            f"{name}: not in {path.relative_to(project)}: nothing asks for it "
+            f"(bootstrap add {shlex.quote(str(project))} {name} adds it)"
+        )
+    print("\n".join(answer))
     return 0
 
 
@@ -232,6 +253,8 @@ def lock_json(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
         raise UsageError(
             f"{project}: no requirements.in: run bootstrap lock on a folder made by bootstrap new or init"
         )
+    if getattr(args, "why", None):
+        raise UsageError("--why answers in plain text: leave out --json")
     result = _lock_and_report(
         project, args, upgrade=args.upgrade, upgrade_packages=tuple(args.upgrade_package)
     )

@@ -116,6 +116,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
         offline=args.offline,
         index_url=index,
         show_progress=True,
+        command="init",
     )
     outcome = None
     for attempt in range(RETRIES):

@@ -294,8 +294,11 @@ def lock_with_uv(
     upgrade: bool = False,
     upgrade_packages: Sequence[str] = (),
     metadata: Sequence[Mapping[str, Any]] = (),
+    command: str = "lock",
+    where: str = "requirements.in",
 ) -> str:
-    """Resolve for each of MACHINES with uv; return the merged lock body.
+    """Resolve for each of MACHINES with uv; return the merged lock body. A failure is explained
+    for ``command`` (new, init, lock, add, update), naming requirements.in as ``where``.
 
     With none of the user's own requirements, the catalog's tested pins are locked as they are.
     Beside the user's requirements the catalog's lines become their records' ranges, and the
@@ -344,7 +347,7 @@ def lock_with_uv(
                 for entry in declared:  # a source-only release, as a wheel holding only metadata
                     stand_in_wheel(wheels, entry)
                 output.write_text(prefer, encoding="utf-8")
-                command = [
+                argv = [
                     uv,
                     "pip",
                     "compile",
@@ -373,10 +376,10 @@ def lock_with_uv(
                     str(output),
                 ]
                 if upgrade:
-                    command.append("--upgrade")
+                    argv.append("--upgrade")
                 for name in upgrade_packages:
-                    command += ["--upgrade-package", name]
-                result = _run_uv(command, work)
+                    argv += ["--upgrade-package", name]
+                result = _run_uv(argv, work)
                 if result.returncode == 0:
                     break
                 known = {(canonicalize_name(e["name"]), str(e["version"])) for e in declared}
@@ -387,7 +390,7 @@ def lock_with_uv(
                     if entry is not None:
                         break
                 if entry is None:
-                    raise explain_failure(result.stderr, parsed, python)
+                    raise explain_failure(result.stderr, parsed, python, where, command)
                 declared.append(entry)
                 with _LEARNED_LOCK:
                     _LEARNED.setdefault(index, []).append(entry)
@@ -420,7 +423,7 @@ def lock_with_uv(
             ours, theirs = _blocks(results[first]), _blocks(results[machine])
             if any(ours[n][1] != theirs[n][1] for n in ours.keys() & theirs.keys()):
                 results[machine] = compile_for(machine, results[first])
-    return merge(results, origins_of(parsed))
+    return merge(results, origins_of(parsed, where))
 
 
 def _extra_index_lines(project: Path) -> str:
@@ -428,24 +431,32 @@ def _extra_index_lines(project: Path) -> str:
     return "".join(f"--extra-index-url {url}\n" for url in extra)
 
 
-def write_partial(project: Path, python: str) -> None:
+def write_partial(project: Path, python: str, where: str = "requirements.in") -> None:
     """requirements.in's pins as requirements.txt, marked as not a full lock."""
     requirements, _extra = read_in(project)
+    by_text = {
+        line.text: line
+        for line in parse_requirements(
+            (project / "requirements.in").read_text(encoding="utf-8")
+        ).requirements()
+    }
     unpinned = []
-    for line in requirements:
+    for text in requirements:
         try:
-            requirement = Requirement(line)
+            requirement = Requirement(text)
         except InvalidRequirement:
             raise UsageError(
-                f"requirements.in: {line!r} is not a valid requirement: fix or remove it"
+                f"{where}: {text!r} is not a valid requirement: fix or remove it"
             ) from None
         specs = list(requirement.specifier)
         if len(specs) != 1 or specs[0].operator != "==" or "*" in specs[0].version:
-            unpinned.append(requirement.name)
+            line = by_text.get(text)
+            found = (line.source or f"{where}:{line.number}") if line else where
+            unpinned.append(f"{text} ({found})")
     if unpinned:
         raise UsageError(
-            f"requirements.in: {', '.join(unpinned)} has no exact version, and a lock without the "
-            "index needs one: pin it (NAME==VERSION) or lock where the index is reachable"
+            f"{', '.join(unpinned)}: no exact version, and a lock without the index needs one: "
+            "pin it there (NAME==VERSION) or lock where the index is reachable"
         )
     body = "".join(line + "\n" for line in requirements)
     text = PARTIAL_HEADER.format(python=python) + _extra_index_lines(project) + body
@@ -455,7 +466,8 @@ def write_partial(project: Path, python: str) -> None:
 PROJECT_STEP = "requirements-project.txt"
 PROJECT_HEADER = """\
 # Installed in the image after requirements.txt, without dependencies (--no-deps): the project
-# itself and the local paths requirements.in names, built in the image, never on the host{vcs}.
+# itself and the local paths requirements.in names, built in the image, never on the host (the
+# dev container installs them when it is created: `-e` ones editable, from the mounted source){vcs}.
 # Written by `bootstrap lock` from requirements.in; edit that file, not this one.
 """
 VCS_NOTE = """; and
@@ -488,6 +500,7 @@ def _project_step(folder: Path, root: Path) -> tuple[list[str], list[str], bool]
     parsed = parse_requirements(in_text(folder))
     lines, warnings = [], []
     for line in parsed.local():
+        editable = re.match(r"^(-e|--editable)[\s=]+", line.text) is not None
         text = re.sub(r"^(-e|--editable)[\s=]+", "", line.text)
         name, at, target = text.rpartition("@") if "file:" in text else ("", "", text)
         path = target.strip()
@@ -503,7 +516,10 @@ def _project_step(folder: Path, root: Path) -> tuple[list[str], list[str], bool]
                 "image cannot install it: move it into the project or publish it to an index"
             ) from None
         where = "./" + relative.as_posix() if relative.parts else "."
-        lines.append(f"{name.strip()} @ file:{where}" if at else where)
+        if editable:  # the dev container edits it in place: pip's own -e PATH form
+            lines.append(f"-e {where}")
+        else:
+            lines.append(f"{name.strip()} @ file:{where}" if at else where)
     vcs = [line for line in parsed.urls() if VCS.match(line.text)]
     for line in vcs:
         lines.append(re.sub(r"^(-e|--editable)[\s=]+", "", line.text))
@@ -523,16 +539,19 @@ def lock_project(
     upgrade: bool = False,
     upgrade_packages: Sequence[str] = (),
     metadata: Sequence[Mapping[str, Any]] | None = None,
+    command: str = "lock",
 ) -> LockResult:
-    """Lock ``project`` for CPython ``python`` on Linux, or fall back to its curated pins."""
+    """Lock ``project`` for CPython ``python`` on Linux, or fall back to its curated pins.
+    ``command`` is the one running (new, init, lock, add, update): errors suggest its flags."""
     root = project.resolve()
     project = requirements_dir(project)  # the root, or .devcontainer/ in an adopted project
+    where = (project.resolve() / "requirements.in").relative_to(root).as_posix()
     read_in(project)  # refuses lines that would build the project's own code on this machine
     _project_step(project, root)  # refuses local paths outside the project, before any write
     start = time.monotonic()
     url = index_url(index)
     if offline:
-        write_partial(project, python)
+        write_partial(project, python, where)
         write_project_step(project, root)
         return LockResult(
             False,
@@ -542,7 +561,7 @@ def lock_project(
     extra = parse_requirements(in_text(project)).extra_index_urls
     for candidate in [url, *extra]:  # the extra indexes too (PyTorch's CPU builds)
         if not reachable(candidate):
-            write_partial(project, python)
+            write_partial(project, python, where)
             write_project_step(project, root)
             return LockResult(
                 False,
@@ -560,6 +579,8 @@ def lock_project(
             metadata=metadata,
             upgrade=upgrade,
             upgrade_packages=upgrade_packages,
+            command=command,
+            where=where,
         )
         machines = "x86_64; other architectures build from the hashed sdists"
     else:
@@ -570,6 +591,8 @@ def lock_project(
             upgrade=upgrade,
             upgrade_packages=upgrade_packages,
             metadata=metadata,
+            command=command,
+            where=where,
         )
         machines = " and ".join(MACHINES)
     text = HEADER.format(python=python, machines=machines) + _extra_index_lines(project) + body

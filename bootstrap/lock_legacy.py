@@ -7,7 +7,7 @@ environment patched to the target's. Source-only packages take part through the 
 catalog declares for them (`lock_metadata`): pip sees a stand-in wheel carrying those
 dependencies, and the lock keeps the real files' hashes from the index.
 
-pip is pinned (PIP_VERSION): the marker patch relies on its internals, and newer pips reject the
+pip is pinned (PIP_VERSION): the marker and resolver patches rely on its internals, and newer pips reject the
 legacy version specifiers that Python 2 era packages carry (pandas 0.24.2 asks for pytz>=2011k).
 """
 
@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -33,13 +34,7 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from bootstrap.errors import BootstrapError, UsageError
@@ -47,7 +42,7 @@ from bootstrap.index import ca_bundle, cache_dir, ssl_context, tool_env, uv_bina
 from bootstrap.requirements import parse, pins_of
 from bootstrap.resolution import VCS, explain_failure, origins_of
 from bootstrap.safe_io import MAX_MANIFEST, read_project_file
-from bootstrap.sdist import newest_sdist, sdist_metadata
+from bootstrap.sdist import newest_sdist, sdist_metadata, sdist_version
 
 PIP_VERSION = "23.2.1"
 # each round adds the metadata of one sdist pip found no wheel for (TensorFlow 2.1 on 2.7 has 8)
@@ -106,12 +101,24 @@ class Target:
 
 
 # Run pip with default_environment() answering for the target: markers decide which dependencies
-# a package has, and pip would otherwise answer them for the interpreter running it.
+# a package has, and pip would otherwise answer them for the interpreter running it. Likewise
+# `pip install --python-version` filters the index's links by the target's Python but checks each
+# candidate's own Requires-Python against the running one (only `pip download` passes the target
+# to its resolver): a Python-2-only wheel such as futures 3.4.0 (Requires-Python <3) would be
+# refused, so the resolver is given the target's version too.
 _PATCH = """\
 import json, sys
 import pip._vendor.packaging.markers as markers
+import pip._internal.cli.req_command as req_command
 _env = json.loads(sys.argv.pop(1))
 markers.default_environment = lambda: dict(_env)
+_target = tuple(int(part) for part in _env["python_full_version"].split("."))
+_make_resolver = req_command.RequirementCommand.make_resolver.__func__
+def _make_resolver_for_target(cls, *args, **kwargs):
+    if kwargs.get("py_version_info") is None:
+        kwargs["py_version_info"] = _target
+    return _make_resolver(cls, *args, **kwargs)
+req_command.RequirementCommand.make_resolver = classmethod(_make_resolver_for_target)
 from pip._internal.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -215,14 +222,29 @@ def index_files(index: str, name: str, timeout: float = 60) -> list[tuple[str, s
     """(filename, sha256) of every file the index lists for ``name``: PEP 691 JSON, else HTML."""
     url = f"{index.rstrip('/')}/{canonicalize_name(name)}/"
     request = urllib.request.Request(url, headers={"Accept": f"{SIMPLE_JSON}, text/html;q=0.1"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout, context=ssl_context()) as response:
-            body = response.read()
-            kind = response.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return []
-        raise
+    for attempt in range(3):  # a lock asks for dozens of pages: one lost lookup is retried
+        try:
+            with urllib.request.urlopen(
+                request, timeout=timeout, context=ssl_context()
+            ) as response:
+                body = response.read()
+                kind = response.headers.get("Content-Type", "")
+            break
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return []
+            raise BootstrapError(
+                f"the package index answered {exc.code} for {url}: check the index URL, "
+                "then run bootstrap lock"
+            ) from None
+        except (urllib.error.URLError, OSError) as exc:
+            if attempt == 2:
+                reason = getattr(exc, "reason", exc)
+                raise BootstrapError(
+                    f"the package index {index.rstrip('/')} is unreachable ({reason}): check "
+                    "the network or the index URL, then run bootstrap lock"
+                ) from None
+            time.sleep(1 + attempt)
     if SIMPLE_JSON in kind or body.lstrip().startswith(b"{"):
         data = json.loads(body)
         return [
@@ -241,20 +263,32 @@ def index_files(index: str, name: str, timeout: float = 60) -> list[tuple[str, s
 
 
 def file_version(filename: str) -> tuple[str, Version] | None:
-    """(canonical name, version) of a wheel or sdist file name, or None for anything else."""
+    """(canonical name, version) of a wheel or sdist file name, or None for anything else.
+
+    An old sdist may carry a dash in its version (functools32-3.2.3-2.tar.gz is release
+    3.2.3-2, that is 3.2.3.post2): the name ends at the first dash followed by a version that
+    parses, as the index itself reads it."""
     try:
         if filename.endswith(".whl"):
             name, version, _build, _tags = parse_wheel_filename(filename)
             return name, version
-        for suffix in (".tar.bz2", ".tar.xz", ".tgz"):
-            if filename.endswith(suffix):
-                stem = filename[: -len(suffix)]
-                name, _, version = stem.rpartition("-")
-                return canonicalize_name(name), Version(version)
-        name, version = parse_sdist_filename(filename)
-        return name, version
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion, ValueError):
+    except (InvalidWheelFilename, InvalidVersion, ValueError):
         return None
+    for suffix in (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz"):
+        if filename.endswith(suffix):
+            stem = filename[: -len(suffix)]
+            break
+    else:
+        return None
+    parts = stem.split("-")
+    for cut in range(1, len(parts)):
+        if not parts[cut][:1].isdigit():
+            continue
+        try:
+            return canonicalize_name("-".join(parts[:cut])), Version("-".join(parts[cut:]))
+        except InvalidVersion:
+            continue
+    return None
 
 
 def hashes_for(name: str, version: str, indexes: Sequence[str]) -> list[str]:
@@ -263,22 +297,28 @@ def hashes_for(name: str, version: str, indexes: Sequence[str]) -> list[str]:
     found: set[str] = set()
     for index in indexes:
         for filename, sha in index_files(index, name):
-            if file_version(filename) == wanted:
+            version = sdist_version(filename, name)  # knows where the name ends
+            if (wanted[0], version) == wanted or file_version(filename) == wanted:
                 found.add(sha)
     return sorted(found)
 
 
 def format_lock(
-    pins: Iterable[tuple[str, str, list[str]]], origins: Mapping[str, str] | None = None
+    pins: Iterable[tuple[str, str, list[str]]],
+    origins: Mapping[str, str] | None = None,
+    needed: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """pip-compile's layout: one ``name==version`` per package, its hashes on continuation lines,
-    and where requirements.in's own lines come from."""
-    origins = origins or {}
+    where requirements.in's own lines come from, and which pins need it (as the uv lock)."""
+    origins, needed = origins or {}, needed or {}
     blocks = []
     for name, version, hashes in sorted(pins, key=lambda p: canonicalize_name(p[0])):
         lines = [f"{name}=={version}"] + [f"    --hash=sha256:{h}" for h in hashes]
-        why = origins.get(canonicalize_name(name))
-        blocks.append(" \\\n".join(lines) + "\n" + (f"    # {why}\n" if why else ""))
+        key = canonicalize_name(name)
+        why = [origins[key]] if key in origins else []
+        if needed.get(key):
+            why.append("via " + ", ".join(needed[key]))
+        blocks.append(" \\\n".join(lines) + "\n" + "".join(f"    # {w}\n" for w in why))
     return "".join(blocks)
 
 
@@ -363,8 +403,11 @@ def lock_legacy(
     metadata: Sequence[Mapping[str, Any]] = (),
     upgrade: bool = False,
     upgrade_packages: Sequence[str] = (),
+    command: str = "lock",
+    where: str = "requirements.in",
 ) -> str:
-    """Resolve requirements.in for CPython ``python`` (2.7) on Linux x86_64; return the lock body."""
+    """Resolve requirements.in for CPython ``python`` (2.7) on Linux x86_64; return the lock body.
+    A failure is explained as the uv lock's are (``command``, ``where``)."""
     requirements, extra = read_in(project)
     parsed = parse(in_text(project))
     target = Target(python, "x86_64")
@@ -434,11 +477,11 @@ def lock_legacy(
                 break
             entry = _sdist_stand_in(result.stderr, python, index, known)
             if entry is None:
-                raise _failure(result.stderr, python, parsed)
+                raise _failure(result.stderr, python, parsed, command, where)
             known.add((canonicalize_name(entry["name"]), str(entry["version"])))
             stand_in_wheel(stand_ins, entry)
         else:
-            raise _failure(result.stderr, python, parsed)
+            raise _failure(result.stderr, python, parsed, command, where)
         installed = json.loads(report.read_text(encoding="utf-8"))["install"]  # own: pip's report
     pins = [(item["metadata"]["name"], item["metadata"]["version"]) for item in installed]
     indexes = [index, *extra]
@@ -450,8 +493,34 @@ def lock_legacy(
             f"locking for Python {python}: no file with a sha256 on the index for {', '.join(missing)}: "
             "check the index serves hashes (PEP 503 #sha256= or PEP 691)"
         )
-    origins = origins_of(parse(in_text(project)))
-    return format_lock(((n, v, h) for (n, v), h in zip(pins, hashes, strict=True)), origins)
+    origins = origins_of(parse(in_text(project)), where)
+    needed = needed_by(installed, target)
+    return format_lock(((n, v, h) for (n, v), h in zip(pins, hashes, strict=True)), origins, needed)
+
+
+def needed_by(installed: Sequence[Mapping[str, Any]], target: Target) -> dict[str, list[str]]:
+    """canonical name → the names of the pins that depend on it, for the target's markers (from
+    pip's report: each package's Requires-Dist), as uv's lock says ``# via``."""
+    environment = {**target.markers(), "extra": ""}
+    names = {canonicalize_name(item["metadata"]["name"]): item for item in installed}
+    out: dict[str, list[str]] = {}
+    for _name, item in sorted(names.items()):
+        metadata = item["metadata"]
+        extras = ["", *(item.get("requested_extras") or [])]
+        for line in metadata.get("requires_dist") or []:
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                continue
+            marker = requirement.marker
+            if marker and not any(
+                marker.evaluate({**environment, "extra": extra}) for extra in extras
+            ):
+                continue
+            child = canonicalize_name(requirement.name)
+            if child in names and metadata["name"] not in out.setdefault(child, []):
+                out[child].append(metadata["name"])
+    return out
 
 
 def _sdist_stand_in(
@@ -475,11 +544,13 @@ def _sdist_stand_in(
     return entry
 
 
-def _failure(stderr: str, python: str, parsed: Any) -> BootstrapError:
+def _failure(
+    stderr: str, python: str, parsed: Any, command: str = "lock", where: str = "requirements.in"
+) -> BootstrapError:
     """A conflict between requirements.in's lines names both sides, as the uv path does; a
     package with no usable file says so."""
     if "ResolutionImpossible" in stderr or "conflicting dependencies" in stderr:
-        return explain_failure(stderr, parsed, python)
+        return explain_failure(stderr, parsed, python, where, command)
     return BootstrapError(_explain(stderr, python))
 
 

@@ -35,6 +35,7 @@ class Settings:
     offline: bool = False
     index_url: str | None = None
     show_progress: bool = False
+    command: str = "new"  # the command running: a failed lock suggests its own flags
 
 
 @dataclass
@@ -116,6 +117,7 @@ def make(
             offline=settings.offline,
             index=settings.index_url,
             metadata=catalog_metadata(catalog),
+            command=settings.command,
         )
     report = validate_project(project, catalog)
     if report.problems:

@@ -19,7 +19,13 @@ from packaging.version import Version
 from bootstrap import compose as compose_mod
 from bootstrap.catalog import Catalog, Record, uv_pin
 from bootstrap.errors import UsageError
-from bootstrap.requirements import catalog_comment, has_version, is_pinned, name_of
+from bootstrap.requirements import (
+    catalog_comment,
+    from_comment,
+    has_version,
+    is_pinned,
+    name_of,
+)
 
 
 class Layout(TypedDict):
@@ -446,6 +452,7 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
     catalog_pins = set(plan["pip"])
     plan["pip"] = merge_requirements(plan["pip"], answers.get("requirements", []))
     # requirements.in marks the catalog's lines, so the lock can relax them beside the user's
+    sources = answers.get("requirement_sources", {})  # the user's FILE:LINE, from bootstrap init
     floors = {rid: _floors(catalog.find(rid) or py) for rid in set(plan["pip_from"].values())}
     plan["pip_in"] = [
         f"{line}  "
@@ -454,8 +461,14 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
             plan["pip_ranges"].get(name) or floors[plan["pip_from"][name]].get(name),
         )
         if line in catalog_pins and (name := name_of(line)) in plan["pip_from"]
+        else f"{line}  {from_comment(sources[line])}"
+        if line in sources
         else line
         for line in plan["pip"]
+    ]
+    plan["pip_in"] += [  # the project itself: the image installs it after the lock
+        f"{line}  {from_comment(sources[line])}" if line in sources else line
+        for line in answers.get("local_requirements", [])
     ]
     plan["layout"] = layout(answers)
     _services(plan, answers, catalog)

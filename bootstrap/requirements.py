@@ -4,7 +4,8 @@ A line is a PEP 508 requirement, a local path (``.``, ``-e .``, ``name @ file://
 VCS requirement, or an option (``--extra-index-url``). A line a catalog record contributed carries
 the marker comment ``# catalog ID`` (optionally ``# catalog ID RANGE``): its version is the tested
 one, and when the user's own requirements need another, the lock may pick any version in RANGE
-(any version when no range is given). Everything here is pure: no I/O beyond reading the text.
+(any version when no range is given). A line bootstrap init adopted from the user's own files
+carries ``# from FILE:LINE``, so the lock and its errors can name where it came from. Everything here is pure: no I/O beyond reading the text.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from packaging.utils import canonicalize_name
 Kind = Literal["requirement", "local", "url", "invalid"]
 
 CATALOG_MARK = re.compile(r"#\s*catalog\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+([^#]+?))?\s*$")
+#: the user's own file and line a requirement was adopted from by bootstrap init
+FROM_MARK = re.compile(r"#\s*from\s+(\S[^#]*?)\s*$")
 _LOCAL_PREFIXES = (".", "/", "~", "file:")
 
 
@@ -36,6 +39,7 @@ class Line:
     range: str | None = (
         None  # the versions the record accepts ("" = any), when it is a catalog line
     )
+    source: str | None = None  # the user's file and line it was adopted from (``# from F:N``)
 
     @property
     def user(self) -> bool:
@@ -141,7 +145,9 @@ def parse(text: str) -> RequirementsIn:
                 SpecifierSet(accepted)
             except InvalidSpecifier:
                 accepted = ""
-        lines.append(Line(content, number, kind, name, record, accepted))
+        adopted = FROM_MARK.search(comment) if not mark else None
+        source = adopted.group(1) if adopted else None
+        lines.append(Line(content, number, kind, name, record, accepted, source))
     return RequirementsIn(lines, extra)
 
 
@@ -171,6 +177,11 @@ def is_pinned(text: str) -> bool:
 def catalog_comment(record: str, accepted: str | None) -> str:
     """The marker requirements.in carries on a line a catalog record contributed."""
     return f"# catalog {record}" + (f" {accepted}" if accepted else "")
+
+
+def from_comment(source: str) -> str:
+    """The marker requirements.in carries on a line bootstrap init adopted from the user's file."""
+    return f"# from {source}"
 
 
 def has_version(text: str) -> bool:
@@ -216,3 +227,74 @@ def pins_of(text: str) -> dict[str, str]:
         if spec is not None and spec.operator == "==":
             pins[canonicalize_name(requirement.name)] = spec.version
     return pins
+
+
+def lock_reasons(text: str) -> dict[str, tuple[str, list[str]]]:
+    """canonical name → (``name==version``, the lock's comments for it): ``from FILE:LINE``,
+    ``via RECORD (catalog)``, ``via A, B`` (the pins that need it)."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    current: str | None = None
+    for logical in text.replace("\\\n", " ").splitlines():
+        stripped = logical.strip()
+        if stripped.startswith("#"):
+            if current is not None and logical[:1].isspace():
+                out[current][1].append(stripped.lstrip("#").strip())
+            continue
+        head = _HASH.split(stripped, maxsplit=1)[0].split(" #", 1)[0].strip()
+        current = None
+        if not head or head.startswith("-"):
+            continue
+        try:
+            requirement = Requirement(head.split(";", 1)[0])
+        except InvalidRequirement:
+            continue
+        name = canonicalize_name(requirement.name)
+        if name in out:  # a second, per-architecture pin: one entry, both versions
+            out[name] = (f"{out[name][0]}; {head}", out[name][1])
+        else:
+            out[name] = (head, [])
+        current = name
+    return out
+
+
+def why(text: str, name: str) -> list[str] | None:
+    """Why the lock ``text`` holds ``name``: its pin, where it comes from, and each chain of pins
+    that needs it back to requirements.in (``numpy <- pandas <- via pydata (catalog)``); None
+    when the lock does not hold it."""
+    reasons = lock_reasons(text)
+    wanted = canonicalize_name(name)
+    if wanted not in reasons:
+        return None
+    pin, comments = reasons[wanted]
+    lines = [pin] + [f"  {c}" for c in comments]
+    chains: list[str] = []
+
+    def parents(key: str) -> list[str]:
+        return [
+            canonicalize_name(p.strip())
+            for c in reasons.get(key, ("", []))[1]
+            if c.startswith("via ") and not c.endswith("(catalog)")
+            for p in c[4:].split(",")
+            if p.strip()
+        ]
+
+    def walk(key: str, path: list[str]) -> None:
+        if len(chains) >= 8:
+            return
+        own = [
+            c
+            for c in reasons.get(key, ("", []))[1]
+            if c.startswith("from ") or c.endswith("(catalog)")
+        ]
+        if own and len(path) > 1:  # a line of requirements.in: the chain ends here
+            chains.append(" <- ".join(path) + " <- " + "; ".join(own))
+            return
+        for parent in parents(key):
+            if parent not in path:
+                walk(parent, [*path, parent])
+
+    walk(wanted, [wanted])
+    if chains:
+        lines.append("  needed by:")
+        lines += [f"    {chain}" for chain in chains]
+    return lines

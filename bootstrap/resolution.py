@@ -10,7 +10,7 @@ import re
 from packaging.utils import canonicalize_name
 
 from bootstrap.errors import BootstrapError, LockConflict, MissingRelease
-from bootstrap.requirements import RequirementsIn
+from bootstrap.requirements import Line, RequirementsIn, is_pinned
 
 VCS = re.compile(r"^(-e\s+)?(\S+\s*@\s*)?(git|hg|svn|bzr)\+", re.IGNORECASE)
 _UNREACHABLE = re.compile(
@@ -34,9 +34,33 @@ def origins_of(parsed: RequirementsIn, where: str = "requirements.in") -> dict[s
     for line in parsed.requirements():
         assert line.name is not None
         out[line.name] = (
-            f"via {line.catalog} (catalog)" if line.catalog else f"from {where}:{line.number}"
+            f"via {line.catalog} (catalog)"
+            if line.catalog
+            else f"from {line.source or f'{where}:{line.number}'}"
         )
     return out
+
+
+def _where(line: Line, where: str) -> str:
+    """The user's own file and line (bootstrap init's ``# from``), else requirements.in's."""
+    return line.source or f"{where}:{line.number}"
+
+
+def _ways_to_change(command: str, records: list[str]) -> list[str]:
+    """Commands that exist for ``command``: new and init take the choices as flags; a project
+    already made changes them with bootstrap update."""
+    dropped = " or ".join(records)
+    if command in ("new", "init"):
+        return [
+            f"another Python (bootstrap {command} --python X.Y)",
+            f"leave out {dropped} (bootstrap {command} --stack/--driver naming only the others, "
+            "'' for none)",
+            f"another choice in an answers file (bootstrap {command} --answers FILE)",
+        ]
+    return [
+        "another Python (bootstrap update --python X.Y)",
+        f"leave out {dropped} (bootstrap update --stack/--driver naming only the others)",
+    ]
 
 
 def _cause(stderr: str) -> str:
@@ -51,10 +75,16 @@ def _cause(stderr: str) -> str:
 
 
 def explain_failure(
-    stderr: str, parsed: RequirementsIn, python: str, where: str = "requirements.in"
+    stderr: str,
+    parsed: RequirementsIn,
+    python: str,
+    where: str = "requirements.in",
+    command: str = "lock",
 ) -> BootstrapError:
-    """The resolver's refusal in the user's terms: which of their lines, which catalog record and
-    range, and the ways out."""
+    """The resolver's refusal in the user's terms: which of their lines (their own file and line
+    when bootstrap init adopted it), which catalog record and range, and the ways out, as
+    commands of ``command`` that exist. Before new or init has written requirements.in, only the
+    user's own files are named."""
     unreachable = _UNREACHABLE.search(stderr)
     if unreachable and "No solution found" not in stderr:
         urls = re.findall(r"https?://[^\s`'\")]+", stderr)
@@ -66,7 +96,8 @@ def explain_failure(
             f"the package index {url} is unreachable: "
             f"{_cause(stderr)}: check the network or the index URL, then run bootstrap lock"
         )
-    cause = _cause(stderr)
+    written = command not in ("new", "init")
+    cause = _cause(stderr).rstrip(".")
     words = {canonicalize_name(w) for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", cause)}
     mine = [ln for ln in parsed.requirements() if ln.user and ln.name in words]
     named = {ln.name for ln in parsed.requirements() if ln.user}
@@ -76,17 +107,21 @@ def explain_failure(
         if ln.catalog and ln.name in words and not (parsed.relaxing() and ln.name in named)
     ]
     ways = []
-    if theirs:
-        records = sorted({ln.catalog for ln in theirs if ln.catalog})
-        ways.append("choose another Python (--python X.Y)")
-        ways.append("drop " + " or ".join(records) + " (--stack/--driver, or --answers)")
+    if theirs or not written:
+        records = sorted({ln.catalog for ln in theirs if ln.catalog}) or ["the stacks and drivers"]
+        ways += _ways_to_change(command, records)
     for line in mine:
-        ways.append(f"edit {where}:{line.number} ({line.text})")
+        ways.append(f"edit {_where(line, where)} ({line.text})")
     if not ways:
         ways.append(f"edit {where} (a version that exists for this Python)")
     sides = []
     if mine:
-        sides.append("your " + ", ".join(f"{ln.text} ({where}:{ln.number})" for ln in mine))
+        sides.append(
+            ", ".join(
+                f"{_where(ln, where)} {'pins' if is_pinned(ln.text) else 'asks for'} {ln.text}"
+                for ln in mine
+            )
+        )
     if theirs:
         sides.append(
             "the catalog's "
@@ -96,10 +131,12 @@ def explain_failure(
                 for ln in theirs
             )
         )
-    conflict = (" conflict with ".join(sides) + ": ") if len(sides) == 2 else ""
+    conflict = (" conflicts with ".join(sides) + ": ") if len(sides) == 2 else ""
+    again = "run bootstrap lock" if written else f"run bootstrap {command} again"
+    what = where if written else "the requirements"
     message = (
-        f"locking {where} for Python {python} failed: {conflict}{cause}: "
-        f"ways out: {'; '.join(ways)}; then run bootstrap lock"
+        f"locking {what} for Python {python} failed: {conflict}{cause}: "
+        f"ways out: {'; '.join(ways)}; then {again}"
     )
     missing = _NO_VERSION.search(stderr)
     if missing and any(ln.name == canonicalize_name(missing.group(1)) for ln in mine):

@@ -151,6 +151,7 @@ def update_command(args: argparse.Namespace) -> int:
         ca_certs=_certs(project, answers),
         offline=args.offline,
         index_url=answers.get("network", {}).get("pip_index_url"),
+        command="update",
     )
     merged = Merged(project, recorded, catalog, settings, write=not args.dry_run)
     changed = _summary_of(recorded, answers)

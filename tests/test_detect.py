@@ -403,3 +403,43 @@ def test_poetry_versions_become_pep440_ranges(poetry: str, pep440: str) -> None:
     from bootstrap.detect.requirements import _poetry_spec
 
     assert _poetry_spec(poetry) == pep440
+
+
+def test_the_project_itself_is_kept_with_its_line_and_outside_paths_are_reported(
+    tmp_path: Path,
+) -> None:
+    project = write_tree(
+        tmp_path / "p",
+        {
+            "requirements.txt": "six==1.16.0\n-e .\n./libs/inner\n../elsewhere\n",
+            "libs/inner/setup.py": "raise SystemExit('never run')\n",
+            "setup.py": "raise SystemExit('never run')\n",
+            "main.py": "import six\n",
+        },
+    )
+    (tmp_path / "elsewhere").mkdir()
+    facts = scan(project)
+    assert [(d.requirement, d.source) for d in facts.local] == [
+        ("-e .", "requirements.txt:2"),
+        ("./libs/inner", "requirements.txt:3"),
+    ]
+    assert any(
+        "requirements.txt:4" in w and "not a folder of this project" in w for w in facts.warnings
+    )
+    answers = propose(facts, load([]), python="3.12", stacks=[], drivers=[]).answers
+    assert answers["local_requirements"] == ["-e .", "./libs/inner"]
+    assert answers["requirement_sources"]["six==1.16.0"] == "requirements.txt:1"
+    assert answers["requirement_sources"]["-e ."] == "requirements.txt:2"
+
+
+def test_mysql_python_turns_mysqlclient_on_and_is_replaced_with_a_reason(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "legacy",
+        {"requirements.txt": "MySQL-python==1.2.5\n", "app.py": "import os\n"},
+    )
+    proposal = propose(scan(project), load([]), python="2.7", stacks=[], drivers=["mysql"])
+    assert proposal.answers["options"] == ["mysql:mysqlclient"]
+    assert "MySQL-python==1.2.5" not in proposal.answers["requirements"]
+    (note,) = [n for n in proposal.notes if "MySQL-python" in n]
+    assert note.startswith("requirements.txt:1: MySQL-python==1.2.5: ")
+    assert note.endswith("option mysql:mysqlclient installs mysqlclient==1.4.6 instead")

@@ -254,6 +254,42 @@ def test_python27_pydata_lock_is_complete_and_read_by_pip_20(tmp_path: Path) -> 
     assert problems and "six" in problems[-1], problems
 
 
+@pytest.mark.network
+def test_python27_locks_python2_only_wheels_and_dashed_sdist_versions(tmp_path: Path) -> None:
+    """TensorFlow 2.1's Python 2 dependencies: futures 3.4.0's wheel says Requires-Python <3
+    (checked against the target, not the Python running bootstrap), functools32 exists only as
+    the sdist functools32-3.2.3-2.tar.gz (release 3.2.3.post2, hashed all the same)."""
+    project, made = new(tmp_path, "p2", "--python", "2.7", "--stack", "", "--offline")
+    assert made.returncode == 0, made.stderr
+    source = project / "requirements.in"
+    source.write_text(source.read_text() + "futures==3.4.0\nfunctools32\npython-dateutil==2.8.2\n")
+    number = source.read_text().splitlines().index("python-dateutil==2.8.2") + 1
+    locked = run("lock", project)
+    assert locked.returncode == 0, locked.stderr
+    text = (project / "requirements.txt").read_text()
+    pins = {p["name"]: p for p in parse_lock(text)}
+    # each pin says where it comes from, as the Python 3 lock does
+    assert re.search(
+        r"\nsix==\S+ \\\n(?:    --hash=\S+(?: \\)?\n)+    # via python-dateutil\n", text
+    )
+    assert re.search(
+        rf"\npython-dateutil==2\.8\.2 \\\n(?:    --hash=\S+(?: \\)?\n)+    # from requirements\.in:{number}\n",
+        text,
+    )
+    why = run("lock", project, "--why", "six")
+    assert why.returncode == 0, why.stderr
+    assert f"six <- python-dateutil <- from requirements.in:{number}" in why.stdout
+    assert pins["futures"]["version"] == "3.4.0"
+    assert pins["functools32"]["version"] == "3.2.3.post2"
+    listing = index_listing("functools32")
+    expected = {
+        f["hashes"]["sha256"]
+        for f in listing
+        if file_version(f["filename"]) == ("functools32", Version("3.2.3.post2"))
+    }
+    assert expected and set(pins["functools32"]["hashes"]) == expected
+
+
 # ---------------------------------------------------------------- no network, no full lock
 
 GUARD = textwrap.dedent(
@@ -354,7 +390,7 @@ def test_lock_offline_refuses_unpinned_requirements(tmp_path: Path) -> None:
     before = snapshot(project)
     locked = run("lock", project, "--offline")
     assert locked.returncode == 2
-    assert locked.stderr.startswith("error: requirements.in: requests has no exact version")
+    assert locked.stderr.startswith("error: requests (requirements.in:1): no exact version")
     assert snapshot(project) == before
 
 

@@ -49,13 +49,29 @@ def test_init_keeps_an_old_numpy_beside_the_pydata_stack(tmp_path: Path) -> None
     assert found["numpy"] == "1.19.5"
     assert found["typing-extensions"] == "3.7.4.3"
     assert "pandas" in found and "seaborn" in found
-    # the catalog's lines say where they come from; the project's say which line of requirements.in
+    # the catalog's lines say where they come from; the project's name its own file and line
     assert re.search(
         r"pandas==\S+ \\\n(?:    --hash=\S+(?: \\)?\n)+    # via pydata \(catalog\)", text
     )
     assert re.search(
-        r"numpy==1\.19\.5 \\\n(?:    --hash=\S+(?: \\)?\n)+    # from requirements\.in:\d+", text
+        r"numpy==1\.19\.5 \\\n(?:    --hash=\S+(?: \\)?\n)+    # from requirements\.txt:1\n", text
     )
+    assert re.search(
+        r"typing-extensions==3\.7\.4\.3 \\\n(?:    --hash=\S+(?: \\)?\n)+"
+        r"    # from requirements\.txt:2\n",
+        text,
+    )
+    adopted = (project / ".devcontainer" / "requirements.in").read_text()
+    assert "numpy~=1.19.5  # from requirements.txt:1\n" in adopted
+    # bootstrap lock --why reads those comments back, chains included, and locks nothing
+    before = snapshot(project)
+    said = run("lock", project, "--why", "numpy")
+    assert said.returncode == 0, said.stderr
+    assert said.stdout.splitlines()[:2] == ["numpy==1.19.5", "  from requirements.txt:1"]
+    assert "numpy <- pandas <- via pydata (catalog)" in said.stdout
+    missing = run("lock", project, "--why", "no-such-package")
+    assert missing.returncode == 2 and missing.stderr.startswith("error: no-such-package: not in")
+    assert snapshot(project) == before
 
 
 def test_a_new_project_keeps_the_tested_pins(tmp_path: Path) -> None:
@@ -95,11 +111,46 @@ def test_rsa_4_9_with_aws_names_both_sides_and_the_ways_out(tmp_path: Path) -> N
     assert locked.returncode == 1
     error = [line for line in locked.stderr.splitlines() if line.startswith("error:")]
     assert len(error) == 1, locked.stderr
-    assert f"rsa==4.9 (requirements.in:{number})" in error[0]
+    assert f"requirements.in:{number} pins rsa==4.9 conflicts with" in error[0]
     assert "record aws, range >=1.19.112" in error[0]
-    assert "--python X.Y" in error[0] and "drop aws" in error[0]
-    assert f"edit requirements.in:{number}" in error[0]
+    # a made project changes its Python or drivers with update: lock has no such flags
+    assert "bootstrap update --python X.Y" in error[0] and "leave out aws" in error[0]
+    assert f"edit requirements.in:{number} (rsa==4.9)" in error[0]
+    assert error[0].endswith("then run bootstrap lock")
     assert "Traceback" not in locked.stderr
+    assert snapshot(project) == before
+
+
+def test_init_names_the_users_own_file_and_line_and_its_own_flags(tmp_path: Path) -> None:
+    """init has written nothing when the lock fails: the error names requirements.txt:3 (not a
+    requirements.in the user has never seen), the catalog record and range, and init's flags."""
+    project = write_tree(
+        tmp_path / "oldrsa",
+        {
+            "requirements.txt": "boto3\nclick\nrsa==4.9\n",
+            "sign.py": "import boto3, rsa\n",
+        },
+    )
+    before = snapshot(project)
+    result = run(
+        "init", project, "--no-input", "--python", "3.11", "--stack", "", "--driver", "aws"
+    )
+    assert result.returncode == 1, result.stderr
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1, result.stderr
+    line = error[0]
+    assert line.startswith("error: locking the requirements for Python 3.11 failed: ")
+    assert "requirements.txt:3 pins rsa==4.9 conflicts with" in line
+    assert "awscli>=1.19.112 (record aws, range >=1.19.112)" in line
+    for way in (
+        "bootstrap init --python X.Y",
+        "leave out aws (bootstrap init --stack/--driver",
+        "bootstrap init --answers FILE",
+        "edit requirements.txt:3 (rsa==4.9)",
+    ):
+        assert way in line, way
+    assert "requirements.in" not in line and line.endswith("then run bootstrap init again")
+    assert "Traceback" not in result.stderr
     assert snapshot(project) == before
 
 

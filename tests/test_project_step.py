@@ -23,7 +23,7 @@ def test_local_paths_become_project_relative_and_vcs_is_flagged(tmp_path: Path) 
     lines = (tmp_path / PROJECT_STEP).read_text().splitlines()
     body = [line for line in lines if not line.startswith("#")]
     assert body == [
-        ".",
+        "-e .",  # editable as written: the dev container installs it from the mounted source
         "./libs/inner",
         "inner @ file:./libs/inner",
         "tool @ git+https://example.test/tool.git@v1",

@@ -68,3 +68,18 @@ def test_sdist_version_handles_dashes_and_other_files() -> None:
     assert str(sdist_version("mysqlclient-1.4.6.tar.gz", "mysqlclient")) == "1.4.6"
     assert sdist_version("mysqlclient-1.4.6-cp37-cp37m-win_amd64.whl", "mysqlclient") is None
     assert sdist_version("other-1.0.tar.gz", "mysqlclient") is None
+
+
+def test_lock_file_names_with_a_dash_in_the_version_match_their_release() -> None:
+    """functools32 3.2.3-2 (TensorFlow 2.1's Python 2 dependency) is 3.2.3.post2 to pip."""
+    from packaging.version import Version
+
+    from bootstrap.lock_legacy import file_version
+
+    assert file_version("functools32-3.2.3-2.tar.gz") == ("functools32", Version("3.2.3.post2"))
+    assert file_version("MySQL-python-1.2.5.zip") == ("mysql-python", Version("1.2.5"))
+    assert file_version("numpy-1.16.6-cp27-cp27mu-manylinux1_x86_64.whl") == (
+        "numpy",
+        Version("1.16.6"),
+    )
+    assert file_version("setup.exe") is None

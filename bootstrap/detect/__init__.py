@@ -30,6 +30,7 @@ from bootstrap.detect.requirements import (
     config_root,
     declared,
     dig,
+    local_paths,
     normalise,
     read_toml,
     reading,
@@ -56,6 +57,8 @@ class Facts:
     #: repo2docker files bootstrap records but its Dockerfile does not run: name → where
     unsupported: list[str] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)  # declared, but nothing pip installs
+    #: the project itself and its folders (``-e .``), installed in the image after the lock
+    local: list[Declared] = field(default_factory=list)
 
 
 @dataclass
@@ -103,6 +106,7 @@ def _scan(project: Path) -> Facts:
             requirements.append(Declared(requirement, where))
     declarations = python_version.declarations(project, warnings)
     apt = apt_packages(project, warnings)
+    local = local_paths(project, warnings)
     root = config_root(project)
     unsupported = [
         f"{path.relative_to(project).as_posix()}"
@@ -120,6 +124,7 @@ def _scan(project: Path) -> Facts:
         apt,
         unsupported,
         unplaced,
+        local,
     )
 
 
@@ -327,7 +332,13 @@ def propose(
                 "ORACLE_INSTANTCLIENT_SHA256=<sha256 from oracle.com>, or port to oracledb (thin mode)"
             )
     notes += more_notes + facts.unplaced
+    kept, replaced_notes = _replaced(catalog, answers, kept)
+    notes += replaced_notes
     answers["requirements"] = [d.requirement for d in kept] + [a.requirement for a in added]
+    if facts.local:
+        answers["local_requirements"] = [d.requirement for d in facts.local]
+    if kept or facts.local:  # requirements.in says where each came from, as do the lock's notes
+        answers["requirement_sources"] = {d.requirement: d.source for d in [*kept, *facts.local]}
     if facts.apt:
         answers["apt_packages"] = sorted({d.requirement for d in facts.apt})
     for name in facts.unsupported:
@@ -382,9 +393,40 @@ def _option_for(catalog: Catalog, answers: Mapping[str, Any], dist: str) -> tupl
         record: Record = catalog.find(rid) or {}
         for name, option in record.get("options", {}).items():
             lines = _pip_lines(option.get("pip", []), answers["python"])
+            if lines and canonical(dist) in {canonical(r) for r in option.get("replaces", {})}:
+                return rid, name  # MySQL-python: the option installs its replacement
             if any(canonical(line) == canonical(dist) for line in lines):
                 return rid, name
     return None
+
+
+def _replaced(
+    catalog: Catalog, answers: Mapping[str, Any], kept: list[Declared]
+) -> tuple[list[Declared], list[str]]:
+    """The declared requirements a chosen option replaces (``replaces``: MySQL-python by
+    mysqlclient) left out, each with a note saying why and what is installed instead."""
+    from bootstrap.plan import _pip_lines
+
+    replaces: dict[str, tuple[str, str, list[str]]] = {}
+    for choice in answers.get("options", []):
+        rid, _, name = choice.partition(":")
+        option = (catalog.find(rid) or {}).get("options", {}).get(name, {})
+        lines = _pip_lines(option.get("pip", []), answers["python"])
+        for dist, why in option.get("replaces", {}).items():
+            if lines:
+                replaces[canonical(dist)] = (choice, why, lines)
+    out, notes = [], []
+    for item in kept:
+        found = replaces.get(canonical(item.requirement))
+        if found is None:
+            out.append(item)
+            continue
+        choice, why, lines = found
+        notes.append(
+            f"{item.source}: {item.requirement}: {why}: option {choice} installs "
+            f"{', '.join(lines)} instead"
+        )
+    return out, notes
 
 
 def requirements_for(
@@ -410,7 +452,11 @@ def requirements_for(
         option = _option_for(catalog, {**answers, "options": options}, declared_.requirement)
         if option is not None and f"{option[0]}:{option[1]}" not in options:
             options.append(f"{option[0]}:{option[1]}")
-            notes.append(f"{declared_.source}: option {option[0]}:{option[1]} builds it")
+            chosen = (catalog.find(option[0]) or {}).get("options", {}).get(option[1], {})
+            if canonical(declared_.requirement) not in {
+                canonical(r) for r in chosen.get("replaces", {})
+            }:  # a replaced one is explained where it is left out
+                notes.append(f"{declared_.source}: option {option[0]}:{option[1]} builds it")
     covered |= _pins(catalog, {**answers, "options": options})
     added: list[Added] = []
     wanted: dict[str, tuple[str, str, Resolution]] = {}  # requirement → (module, where, how)

@@ -107,8 +107,10 @@ def read_requirements_txt(
             if target.is_file() and target.is_relative_to(project.resolve()):
                 out += read_requirements_txt(project, target, warnings, seen)
             continue
+        if local_path(line) is not None:
+            continue  # the project itself or a folder of it: local_paths() keeps it
         if line.startswith("-"):
-            continue  # -e ., -c, --index-url, --hash ...: not a requirement of its own
+            continue  # -c, --index-url, --hash ...: not a requirement of its own
         requirement = normalise(re.split(r"\s+--", line, maxsplit=1)[0])
         if requirement is None:
             warnings.append(
@@ -116,6 +118,56 @@ def read_requirements_txt(
             )
             continue
         out.append(Declared(requirement, f"{rel}:{number}"))
+    return out
+
+
+_EDITABLE = re.compile(r"^(-e|--editable)(?:\s+|=)(\S.*)$")
+
+
+def local_path(line: str) -> str | None:
+    """``-e .``, ``.``, ``./libs/x``, ``name @ file:...`` as requirements.in writes it (``-e ``
+    kept: the dev container installs it editable), or None for anything else."""
+    editable = _EDITABLE.match(line)
+    body = editable.group(2).strip() if editable else line.strip()
+    body = re.split(r"\s+--", body, maxsplit=1)[0].strip()
+    named = re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*@\s*(file:\S+)$", body)
+    if not (body.startswith((".", "file:")) or named):
+        return None
+    return ("-e " if editable else "") + body
+
+
+def local_paths(project: Path, warnings: list[str]) -> list[Declared]:
+    """The project itself and its own folders, as the top-level requirements*.txt name them
+    (``-e .``): installed in the image after the lock, never built on this machine. A path
+    outside the project is reported and left out: the image could not install it."""
+    root = config_root(project)
+    out: list[Declared] = []
+    for path in sorted(root.glob("requirements*.txt")):
+        if not path.is_file() or not path.resolve().is_relative_to(project.resolve()):
+            continue
+        rel = path.relative_to(project).as_posix()
+        text = _text(path, rel, [])
+        for number, raw in _logical_lines(text or ""):
+            line = re.split(r"(^|\s)#", raw, maxsplit=1)[0].strip()
+            found = local_path(line)
+            if found is None:
+                continue
+            target = found.removeprefix("-e ").rpartition("@")[2].strip()
+            target = target.removeprefix("file://").removeprefix("file:")
+            where = (path.parent / target).resolve()
+            if not where.is_relative_to(project.resolve()) or not where.exists():
+                warnings.append(
+                    f"{rel}:{number}: {line!r} is not a folder of this project, so the image "
+                    "cannot install it: left out"
+                )
+                continue
+            relative = where.relative_to(project.resolve()).as_posix()
+            shown = "." if relative == "." else f"./{relative}"
+            prefix = "-e " if found.startswith("-e ") else ""
+            name = found.removeprefix("-e ").rpartition("@")[0].strip()
+            out.append(
+                Declared(prefix + (f"{name} @ file:{shown}" if name else shown), f"{rel}:{number}")
+            )
     return out
 
 
