@@ -22,6 +22,7 @@ from bootstrap.lock import Spinner, catalog_metadata, lock_project
 from bootstrap.lock_legacy import read_in
 from bootstrap.names import check_project_folder
 from bootstrap.plan import compatible_pythons, make_plan
+from bootstrap.requirements import why
 from bootstrap.safe_io import read_project_file
 from bootstrap.validate import validate_project
 
@@ -167,8 +168,6 @@ def lock_command(args: argparse.Namespace) -> int:
 
 def _why(project: Path, name: str) -> int:
     """``bootstrap lock --why NAME``: the lock's own comments for NAME, read, nothing locked."""
-    from bootstrap.requirements import why
-
     path = requirements_dir(project) / "requirements.txt"
     if not path.is_file():
         raise UsageError(f"{path}: no lock yet: run bootstrap lock {shlex.quote(str(project))}")

@@ -143,8 +143,14 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
             print(f"note: {proposal.conflicts[-1]}", file=sys.stderr)
         except LockConflict as exc:
             # the project's own pins win: a component whose packages cannot live beside them is
-            # left out, said so, and can be added back once the pins move (bootstrap update)
-            dropped = [r for r in exc.records if r in answers["stacks"] + answers["drivers"]]
+            # left out, said so, and can be added back once the pins move (bootstrap update);
+            # one the user named (a flag, the answers file) stays, and the error says why
+            named = {*decided.get("stacks", []), *decided.get("drivers", [])}
+            dropped = [
+                r
+                for r in exc.records
+                if r in answers["stacks"] + answers["drivers"] and r not in named
+            ]
             if not dropped or attempt == RETRIES - 1:
                 raise
             answers = _without(answers, dropped)

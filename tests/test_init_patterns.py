@@ -458,7 +458,7 @@ def test_the_resolver_s_refusals_carry_what_init_acts_on() -> None:
         "3.9",
     )
     assert isinstance(conflict, LockConflict) and conflict.records == ["aws"]
-    assert "rsa==4.9 (requirements.in:2)" in conflict.message
+    assert "requirements.in:2 pins rsa==4.9 conflicts with" in conflict.message
     missing = explain_failure(
         "error: No solution found when resolving dependencies\n"
         "  cause: Because there is no version of codecov{python_full_version < '3.10'}==2.1.12 and "

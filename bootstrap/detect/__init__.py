@@ -405,8 +405,6 @@ def _replaced(
 ) -> tuple[list[Declared], list[str]]:
     """The declared requirements a chosen option replaces (``replaces``: MySQL-python by
     mysqlclient) left out, each with a note saying why and what is installed instead."""
-    from bootstrap.plan import _pip_lines
-
     replaces: dict[str, tuple[str, str, list[str]]] = {}
     for choice in answers.get("options", []):
         rid, _, name = choice.partition(":")
