@@ -263,11 +263,11 @@ def _new_with_record(tmp_path: Path, record: str, stack: str):
 
 
 def test_failed_validation_leaves_nothing(tmp_path: Path) -> None:
-    # an organisation record whose file replaces devcontainer.json with something broken
-    record = 'files = [{ path = ".devcontainer/devcontainer.json", content = "{ broken" }]'
-    result, out = _new_with_record(tmp_path, record, "broken")
+    # an organisation record whose Dockerfile step the linter refuses (a record may not
+    # replace bootstrap's own files, so validation is what catches it)
+    result, out = _new_with_record(tmp_path, 'run = ["sudo true"]', "broken")
     assert result.returncode == 1, result.stderr
-    assert "devcontainer.json: not valid JSONC" in result.stderr
+    assert "DL3004" in result.stderr and "rule: hadolint error" in result.stderr
     assert not out.exists() or list(out.iterdir()) == []
 
 
