@@ -1,4 +1,6 @@
-"""`bootstrap build`: build the project's image on a real Docker engine, then smoke-test it.
+"""`bootstrap build`: build the project's image on a real Docker engine, then smoke-test it,
+and with services, bring its compose stack up under a project name of its own, run each service's
+checks in the app container, and take the stack down again (docker-compose, `down -v`).
 
 The Docker SDK talks to the engine (is it there, image details, smoke containers). The SDK's build
 API is the legacy builder, which rejects BuildKit syntax (`RUN --mount`, `COPY --chmod`) that the
@@ -80,6 +82,8 @@ def build_command(args: argparse.Namespace, report: dict[str, Any] | None = None
         )
     tag = args.tag or f"{plan['project']}:{args.target}"
     client = engine()
+    if plan.get("service_smoke") and not args.no_smoke:
+        compose_cli()  # said before a build of minutes, not after it
     host_network = needs_host_network(plan.get("network", {}), os.environ)
     started = time.monotonic()
     print(f"Building {tag} (target {args.target}) from {project}", file=sys.stderr, flush=True)
@@ -109,6 +113,8 @@ def build_command(args: argparse.Namespace, report: dict[str, Any] | None = None
     checks = smoke_checks(plan)
     workspace = project if args.target == "dev" else None
     outcomes = [run_check(client, tag, check, workspace, host_network) for check in checks]
+    if plan.get("compose") and plan.get("service_smoke"):
+        outcomes += service_checks(client, project, plan, tag, args.target)
     if report is not None:
         report["smoke"] = outcomes
     print_table(outcomes)
@@ -265,6 +271,92 @@ def run_check(
         container.remove(force=True)
     passed = status == 0 and (check.expect is None or check.expect in output)
     return Outcome(check, passed, time.monotonic() - started, output)
+
+
+def compose_cli() -> str:
+    """docker-compose, which brings the services up for their smoke tests."""
+    found = shutil.which("docker-compose") or (
+        "/usr/bin/docker-compose" if os.path.exists("/usr/bin/docker-compose") else None
+    )
+    if found is None:
+        raise BootstrapError(
+            "docker-compose is missing, and the services' smoke tests need it: install it "
+            "(apt-get install docker-compose) or build with --no-smoke"
+        )
+    return found
+
+
+def compose_project_name(project: str) -> str:
+    """A compose project of its own, so a running dev container's stack is never touched."""
+    base = re.sub(r"[^a-z0-9_-]", "", project.lower()) or "project"
+    return f"{base}-smoke-{os.getpid()}-{int(time.time())}"
+
+
+def service_checks(
+    client: Any, project: Path, plan: Mapping[str, Any], tag: str, target: str
+) -> list[Outcome]:
+    """The compose stack up under a project name of its own, each service's smoke commands run in
+    the app container, and the stack torn down with its volumes whatever happens."""
+    compose = compose_cli()
+    file = project / ".devcontainer" / "compose.yaml"
+    if not file.is_file():
+        raise BootstrapError(
+            f"{file}: no compose file: restore it from version control or run bootstrap update"
+        )
+    checks = [Check(s["component"], s["command"]) for s in plan["service_smoke"]]
+    name = compose_project_name(plan["project"])
+    base = [compose, "--project-directory", str(file.parent), "-f", str(file), "-p", name]
+    # docker-compose builds through the docker client on PATH: Debian's, with BuildKit
+    env = {
+        **os.environ,
+        "PATH": "/usr/bin:" + os.environ.get("PATH", ""),
+        "DOCKER_BUILDKIT": "1",
+        "COMPOSE_DOCKER_CLI_BUILD": "1",
+    }
+    up = [*base, "up", "-d"]
+    app_image = plan["compose"]["services"]["app"].get("image")
+    if target == "dev" and app_image:
+        client.images.get(tag).tag(app_image)  # the image just built is the one compose runs
+        up.append("--no-build")
+    print(f"Starting the services ({', '.join(plan['services'])}) as {name}", file=sys.stderr)
+    started = time.monotonic()
+    try:
+        result = _run(up, env, SMOKE_TIMEOUT)
+        if result.returncode != 0:
+            why = f"docker-compose up failed:\n{result.stdout}"
+            return [Outcome(c, False, time.monotonic() - started, why) for c in checks]
+        outcomes = []
+        for check in checks:
+            begun = time.monotonic()
+            result = _run([*base, "exec", "-T", "app", "sh", "-c", check.command], env)
+            outcomes.append(
+                Outcome(check, result.returncode == 0, time.monotonic() - begun, result.stdout)
+            )
+        return outcomes
+    finally:
+        print(f"Removing {name} (docker-compose down -v)", file=sys.stderr, flush=True)
+        _run([*base, "down", "-v", "--remove-orphans"], env, 300)
+
+
+def _run(argv: list[str], env: Mapping[str, str], timeout: float = SMOKE_TIMEOUT) -> Any:
+    """A compose command, its output and errors as one text; a timeout is a failure (124)."""
+    try:
+        return subprocess.run(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(env),
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as expired:
+        out = expired.stdout or ""
+        if isinstance(out, bytes):
+            out = out.decode("utf-8", "replace")
+        return subprocess.CompletedProcess(argv, 124, out + f"\n(timed out after {timeout:.0f} s)")
 
 
 def _last_line(text: str) -> str:

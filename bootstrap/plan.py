@@ -99,6 +99,8 @@ class Plan(TypedDict):
     compose: dict[str, Any] | None
     compose_keys: dict[str, Any] | None
     service_ports: list[dict[str, Any]]
+    # each service's checks, run by `bootstrap build` in the app container with the stack up
+    service_smoke: list[dict[str, str]]
 
 
 LIST_KEYS = (
@@ -500,6 +502,11 @@ def _services(plan: Any, answers: Mapping[str, Any], catalog: Catalog) -> None:
     services.sort(key=lambda r: list(catalog.of("service")).index(r["id"]))
     plan["services"] = [r["id"] for r in services]
     plan["service_ports"] = []
+    plan["service_smoke"] = [
+        {"component": f"{r['id']} service", "command": command}
+        for r in services
+        for command in r.get("smoke", [])
+    ]
     if not services:
         plan["compose"] = plan["compose_keys"] = None
         return

@@ -292,3 +292,25 @@ def test_build_only_packages_stay_in_the_builder(new_project: Callable[..., Path
         "--python", "2.7", "--driver", "mysql", "--option", "mysql:mysqlclient", name="legacy"
     )
     assert "gcc" in _stages((legacy / "Dockerfile").read_text())["base"]
+
+
+def test_docker_compose_missing_is_one_line_exit_1_naming_the_fix(monkeypatch) -> None:
+    from bootstrap import build
+    from bootstrap.errors import BootstrapError
+
+    monkeypatch.setattr(build.shutil, "which", lambda name: None)
+    monkeypatch.setattr(build.os.path, "exists", lambda path: False)
+    with pytest.raises(BootstrapError) as caught:
+        build.compose_cli()
+    message = caught.value.message
+    assert "\n" not in message and caught.value.exit_code == 1
+    assert message.startswith("docker-compose is missing")
+    assert "apt-get install docker-compose" in message and "--no-smoke" in message
+
+
+def test_compose_project_names_are_unique_and_valid() -> None:
+    from bootstrap.build import compose_project_name
+
+    name = compose_project_name("My.Project")
+    assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name), name
+    assert name.startswith("myproject-smoke-") and name != compose_project_name("other")

@@ -221,3 +221,17 @@ def test_init_beside_an_own_dockerfile_builds_the_moved_one(tmp_path: Path) -> N
     assert (project / "Dockerfile").read_text() == "FROM scratch\n"  # the user's, untouched
     assert dockerfile_path(project) == project / ".devcontainer/Dockerfile"
     assert run("validate", project).returncode == 0
+
+
+def test_every_service_has_smoke_checks_build_runs_in_the_app_container() -> None:
+    from bootstrap.plan import make_plan
+
+    cat = catalog.builtin()
+    for sid, record in cat.of("service").items():
+        assert record.get("smoke"), f"{sid}: what does build check with the stack up?"
+    answers = {"name": "p", "python": "3.11", "services": ["postgres", "s3"]}
+    from bootstrap.answers import validate
+
+    plan = make_plan(validate(answers, cat, origin="test"), cat)
+    assert [s["component"] for s in plan["service_smoke"]] == ["postgres service", "s3 service"]
+    assert all(s["command"] for s in plan["service_smoke"])

@@ -1,0 +1,124 @@
+"""`bootstrap build` smoke-tests the services, and `docker-compose up` works without VS Code.
+
+A postgres + s3 project (the light pair; the Spark cluster's stack is covered, slowly, by
+test_services_engine.py) built in a real engine: build brings the stack up under a compose project
+of its own, runs each service's checks in the app container and takes the stack down; then plain
+`docker-compose -f .devcontainer/compose.yaml up -d`, as someone without VS Code runs it, gives an
+app container that reaches both services. The service images are the local stand-ins of
+tests/support/service_standins (no registry is reachable here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import run
+
+# about 90 s with the image cached, a few minutes when the image is built cold
+pytestmark = [pytest.mark.docker, pytest.mark.network]
+
+DOCKER = "/usr/bin/docker"
+CA_BUNDLE = os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
+COMPOSE = shutil.which("docker-compose")
+
+
+def _engine_up() -> bool:
+    if not os.path.exists(DOCKER):
+        return False
+    return subprocess.run([DOCKER, "info"], capture_output=True, check=False).returncode == 0
+
+
+if os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1":
+    pytest.skip("BOOTSTRAP_SKIP_DOCKER=1", allow_module_level=True)
+if not _engine_up():
+    if os.environ.get("BOOTSTRAP_TEST_INSTALLED"):
+        raise RuntimeError("no Docker engine: .ci/run starts one with .ci/docker.sh")
+    pytest.skip("no Docker engine (run .ci/docker.sh)", allow_module_level=True)
+if COMPOSE is None:
+    pytest.skip(
+        "docker-compose is missing (apt-get install docker-compose)", allow_module_level=True
+    )
+
+ENV = {"PATH": "/usr/bin:" + os.environ.get("PATH", ""), "DOCKER_BUILDKIT": "1"}
+
+
+def _compose_projects(prefix: str) -> set[str]:
+    label = '{{index .Config.Labels "com.docker.compose.project"}}'
+    ids = subprocess.run(
+        [DOCKER, "ps", "-aq", "--filter", "label=com.docker.compose.project"],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    names = set()
+    for cid in ids:
+        inspect = [DOCKER, "inspect", "-f", label, cid]
+        names.add(subprocess.run(inspect, capture_output=True, text=True, check=False).stdout)
+    return {n.strip() for n in names if n.strip().startswith(prefix)}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
+    from support.service_standins import build
+
+    out = tmp_path_factory.mktemp("svcbuild")
+    out.chmod(0o755)  # compose mounts the project's parent; the remote user must enter it
+    result = run(
+        "new", "--no-input", "--name", "svcbuild", "--python", "3.11",
+        "--service", "postgres", "--service", "s3", "--ca-cert", CA_BUNDLE, "--output-dir", out,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    build("postgres", "postgres:15.19-bookworm")
+    build("moto", "motoserver/moto:5.2.5", MOTO_VERSION="5.2.5")
+    project = out / "svcbuild"
+    result = run("build", project, "--json", env=ENV, timeout=2400)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    yield project, json.loads(result.stdout)
+
+
+def test_build_smoke_tests_each_service_and_takes_the_stack_down(built) -> None:
+    _, document = built
+    services = {s["component"]: s for s in document["smoke"] if s["component"].endswith(" service")}
+    assert set(services) == {"postgres service", "s3 service"}, document["smoke"]
+    assert all(s["passed"] for s in services.values()), services
+    assert "postgres app@app" in services["postgres service"]["output"]
+    assert "bootstrap-smoke" in services["s3 service"]["output"]
+    assert _compose_projects("svcbuild-smoke-") == set()  # down -v ran
+    volumes = subprocess.run(
+        [DOCKER, "volume", "ls", "-q"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert not [v for v in volumes if v.startswith("svcbuild-smoke-")], volumes
+
+
+REACH = """
+import json, boto3, psycopg
+with psycopg.connect(__import__("os").environ["DATABASE_URL"]) as conn:
+    db = conn.execute("select current_database()").fetchone()[0]
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket="plain-compose")
+print(json.dumps({"db": db, "buckets": [b["Name"] for b in s3.list_buckets()["Buckets"]]}))
+"""
+
+
+def test_plain_docker_compose_up_reaches_both_services(built) -> None:
+    project, _ = built
+    compose = [str(COMPOSE), "-f", str(project / ".devcontainer/compose.yaml"), "-p", "svcplain"]
+    env = {**os.environ, **ENV, "COMPOSE_DOCKER_CLI_BUILD": "1"}
+    try:
+        up = subprocess.run(
+            [*compose, "up", "-d"], capture_output=True, text=True, env=env, timeout=1200
+        )
+        assert up.returncode == 0, up.stdout[-4000:] + up.stderr[-4000:]
+        ran = subprocess.run(
+            [*compose, "exec", "-T", "app", "python", "-c", REACH],
+            capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
+        assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-4000:]
+        outcome = json.loads(ran.stdout.strip().splitlines()[-1])
+        assert outcome == {"db": "app", "buckets": ["plain-compose"]}, outcome
+    finally:
+        subprocess.run([*compose, "down", "-v"], capture_output=True, env=env, timeout=300)
