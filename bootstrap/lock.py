@@ -434,12 +434,7 @@ def _extra_index_lines(project: Path) -> str:
 def write_partial(project: Path, python: str, where: str = "requirements.in") -> None:
     """requirements.in's pins as requirements.txt, marked as not a full lock."""
     requirements, _extra = read_in(project)
-    by_text = {
-        line.text: line
-        for line in parse_requirements(
-            (project / "requirements.in").read_text(encoding="utf-8")
-        ).requirements()
-    }
+    by_text = {line.text: line for line in parse_requirements(in_text(project)).requirements()}
     unpinned = []
     for text in requirements:
         try:
