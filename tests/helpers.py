@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SCHEMAS = Path(
@@ -85,3 +88,22 @@ def all_pinned(requirements: Path) -> list[str]:
     report = Report()
     check_requirements(requirements.parent, report)
     return report.problems
+
+
+def need_engine(docker: str, compose: bool = False) -> None:
+    """Skip the calling test module without a Docker engine (or docker-compose); under .ci/run,
+    which starts one, a missing engine is an error instead."""
+    if os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1":
+        pytest.skip("BOOTSTRAP_SKIP_DOCKER=1", allow_module_level=True)
+    probe = (
+        os.path.exists(docker)
+        and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0
+    )
+    if not probe:
+        if os.environ.get("BOOTSTRAP_TEST_INSTALLED"):
+            raise RuntimeError("no Docker engine: .ci/run starts one with .ci/docker.sh")
+        pytest.skip("no Docker engine (run .ci/docker.sh)", allow_module_level=True)
+    if compose and shutil.which("docker-compose") is None:
+        pytest.skip(
+            "docker-compose is missing (apt-get install docker-compose)", allow_module_level=True
+        )

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import need_engine, run
 
 # about 90 s with the image cached, a few minutes when the image is built cold
 pytestmark = [pytest.mark.docker, pytest.mark.network]
@@ -27,23 +27,7 @@ DOCKER = "/usr/bin/docker"
 CA_BUNDLE = os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
 COMPOSE = shutil.which("docker-compose")
 
-
-def _engine_up() -> bool:
-    if not os.path.exists(DOCKER):
-        return False
-    return subprocess.run([DOCKER, "info"], capture_output=True, check=False).returncode == 0
-
-
-if os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1":
-    pytest.skip("BOOTSTRAP_SKIP_DOCKER=1", allow_module_level=True)
-if not _engine_up():
-    if os.environ.get("BOOTSTRAP_TEST_INSTALLED"):
-        raise RuntimeError("no Docker engine: .ci/run starts one with .ci/docker.sh")
-    pytest.skip("no Docker engine (run .ci/docker.sh)", allow_module_level=True)
-if COMPOSE is None:
-    pytest.skip(
-        "docker-compose is missing (apt-get install docker-compose)", allow_module_level=True
-    )
+need_engine(DOCKER, compose=True)
 
 ENV = {"PATH": "/usr/bin:" + os.environ.get("PATH", ""), "DOCKER_BUILDKIT": "1"}
 
