@@ -57,12 +57,6 @@ def test_every_27_record_builds_and_passes_its_smoke_test(
     tmp_path: Path, combo: tuple[str, list[str], list[str], list[str]]
 ) -> None:
     python, stacks, drivers, options = combo
-    if options == ["pytorch:gpu"]:
-        # found by this test: the smoke test fails with "ImportError: No module named builtins"
-        pytest.xfail(
-            "torch 1.4.0's cp27 wheel imports builtins (the future package) without declaring "
-            "it: the pytorch record's 2.7 variant needs future added and verified"
-        )
     answers = {"name": "r", "project": "r", "python": python, "stacks": stacks}
     answers |= {"drivers": drivers, "options": options}
     plan = make_plan(answers, load([]))
