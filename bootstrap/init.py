@@ -67,13 +67,20 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
     index = answers["network"].get("pip_index_url")
     older = None if "python" in decided else _python_for_pins(facts, catalog, answers, args, index)
     if older is not None:
-        python, why = older
-        proposal = propose(facts, catalog, **{**decided, "python": python})
-        proposal.evidence["python"] = why
+        proposal = propose(facts, catalog, **{**decided, "python": older.python})
+        proposal.evidence["python"] = older.why
         proposal.notes[:] = [n for n in proposal.notes if not n.startswith("detected Python")]
-        proposal.conflicts.append(why)
+        proposal.conflicts.append(older.why)
+        proposal.conflicts.extend(older.notes)
         answers = given.over(proposal.answers)
         answers["layout"] = layout_for(project)
+        if older.moved and "requirements" not in given.filed:
+            sources = answers.get("requirement_sources", {})
+            for line in answers["requirements"]:
+                if (moved := _moved(line, older.moved)) != line and line in sources:
+                    was = older.moved[canonical(Requirement(line).name)][0]
+                    sources[moved] = f"{sources.pop(line)}, pinned {was} there"
+            answers["requirements"] = [_moved(r, older.moved) for r in answers["requirements"]]
     answers["requirements"] = _drop_unpublished(
         answers.get("requirements", []), proposal, args, index
     )
@@ -285,16 +292,28 @@ def _drop_unpublished(
     return [r for r in requirements if r not in names]
 
 
+@dataclass(frozen=True)
+class PinnedPython:
+    """The catalog's Python a project's old exact pins decide, and the pins moved to reach it."""
+
+    python: str
+    why: str
+    moved: dict[str, tuple[str, str]]  # canonical name -> (pinned version, first with a wheel)
+    notes: list[str]
+
+
 def _python_for_pins(
     facts: Any, catalog: Catalog, answers: Answers, args: argparse.Namespace, index: str | None
-) -> tuple[str, str] | None:
+) -> PinnedPython | None:
     """Where the project declares a Python the catalog lacks (environment.yml's python=3.5) and
     pins exact releases, the catalog's Python for which the index has wheels of them all.
 
     The nearest newer Python was chosen; releases of 2016 have no wheels for it and their sdists
     no longer build there, while an older catalog Python may have every one. A project that is
-    Python 3 (its declaration, a notebook's kernel, syntax) never moves to 2.7: then the pins
-    are refused here, exit 2, naming the first and the ways out, instead of a failed lock. One
+    Python 3 (its declaration, a notebook's kernel, syntax) never moves to 2.7: then it gets the
+    catalog's Python 3 nearest to the declared one, and each compiled package pinned at a release
+    with no wheel for it moves to its first release that has one (the smallest step that
+    installs; a note names each move). Pins that cannot move that way are refused, exit 2. One
     index request per pinned package, only in this case; offline, nothing changes.
     """
     python = answers["python"]
@@ -314,49 +333,133 @@ def _python_for_pins(
     if not pins or len(pins) > 40 or not reachable(url):
         return None
 
-    def tags(pin: tuple[str, str, str]) -> set[str]:
+    def entries(pin: tuple[str, str, str]) -> list[dict[str, Any]] | None:
         try:
-            files = index_entries(url, pin[0], timeout=20)
+            return index_entries(url, pin[0], timeout=20)
         except Exception:
-            return {"?"}  # unknown: never a reason to move
-        return _wheel_pythons(files, pin[0], pin[1], catalog.pythons)
+            return None  # unknown: never a reason to move
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        supported = list(pool.map(tags, pins))
-    if any("?" in found for found in supported):
+        files = list(pool.map(entries, pins))
+    if any(found is None for found in files):
         return None
+    wheels = [
+        _wheel_pythons(found or [], pin[0], pin[1], catalog.pythons)
+        for pin, found in zip(pins, files, strict=True)
+    ]
     # a release with no Linux wheel at all (matplotlib 1.5.1, seaborn 0.7.0) builds from its
     # sdist wherever it builds: it says nothing about which Python
-    supported = [found or set(catalog.pythons) for found in supported]
+    supported = [found or set(catalog.pythons) for found in wheels]
     lacking = [pin for pin, found in zip(pins, supported, strict=True) if python not in found]
     if not lacking:
         return None
     fitting = [p for p in catalog.pythons if all(p in found for found in supported)]
-    if not fitting:
-        return None
     wanted = outside[0].spec.removeprefix("==").removesuffix(".*")
-    name, version, source = lacking[0]
     python3 = facts.code.python3[:1] or [(w, where) for _v, w, where in facts.code.floors[:1]]
-    served = list(fitting)
     if python3 or wanted.startswith("3."):
         fitting = [p for p in fitting if not p.startswith("2.")]
+        if not fitting:
+            return _moved_forward(pins, files, wheels, catalog, wanted, outside[0].source)
     if not fitting:
-        what, where = python3[0] if python3 else (f"python={wanted}", outside[0].source)
-        more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
-        raise UsageError(
-            f"{source} pins {name}=={version}{more}, releases with wheels for no Python 3 the "
-            f"catalog has (Python {wanted}, which {outside[0].source} asks for, is not in it), "
-            f"and the project is Python 3 ({what}, {where}): relax those pins ({name}>={version} "
-            f"in {source.split(':')[0]}) and run init again, or pass --python {served[0]}, the "
-            "catalog's Python their wheels serve, if the project still runs there"
-        )
+        return None
+    name, version, source = lacking[0]
     choice = min(fitting, key=lambda p: abs(_number(p) - _number(wanted)))
-    return choice, (
+    return PinnedPython(
+        choice,
         f"{outside[0].source} says Python {wanted}, which the catalog does not have, and "
         f"{source} pins {name}=={version} (and {len(lacking) - 1} more) with no wheel for Python "
         f"{python}: using {choice}, the catalog's Python the index has wheels of every pin for "
-        f"(to use {python}, relax those pins and pass --python {python})"
+        f"(to use {python}, relax those pins and pass --python {python})",
+        {},
+        [],
     )
+
+
+def _moved_forward(
+    pins: list[tuple[str, str, str]],
+    files: list[Any],
+    wheels: list[set[str]],
+    catalog: Catalog,
+    wanted: str,
+    declared_in: str,
+) -> PinnedPython:
+    """A Python 3 project whose old pins have wheels for no Python 3 the catalog has: the Python 3
+    nearest the declared one, and each compiled package's pin moved to its first release with a
+    wheel for it. A package with no such release, newer than the pin, is refused (exit 2)."""
+    threes = [p for p in catalog.pythons if p.startswith("3.")]
+    choice = min(threes, key=lambda p: abs(_number(p) - _number(wanted)))
+    moved: dict[str, tuple[str, str]] = {}
+    for (name, version, source), found, served in zip(pins, files, wheels, strict=True):
+        compiled = _compiled(found, name)
+        if choice in served or (not served and not compiled):
+            continue  # installs as pinned: a wheel for it, or a pure-Python sdist
+        first = _first_release_with_wheel(found, name, version, choice)
+        if first is None:
+            raise UsageError(
+                f"{source} pins {name}=={version}, and no release of {name} from {version} on "
+                f"has a wheel for Python {choice}, the catalog's Python nearest to the "
+                f"{wanted} that {declared_in} asks for: relax the pin ({name}>={version} in "
+                f"{source.split(':')[0]}) and run init again, or pass --python X.Y"
+            )
+        moved[canonical(name)] = (version, first)
+    if not moved:  # only sdists that say nothing about Python: keep them as pinned
+        return PinnedPython(choice, f"{declared_in} says Python {wanted}: using {choice}", {}, [])
+    steps = ", ".join(f"{name} {old} → {new}" for name, (old, new) in moved.items())
+    why = (
+        f"{declared_in} says Python {wanted}, which the catalog does not have, and the project "
+        f"is Python 3: using {choice}, the nearest"
+    )
+    note = (
+        f"pins moved to the first release with a wheel for Python {choice} (the pinned ones have "
+        f"none, and their sources no longer build there): {steps}; your files keep the old pins "
+        "(edit them and run bootstrap update to choose others)"
+    )
+    return PinnedPython(choice, why, moved, [note])
+
+
+def _compiled(files: list[dict[str, Any]], name: str) -> bool:
+    """Whether any release of ``name`` ships a platform wheel: a compiled package, whose old
+    sources need old compilers and headers (a pure-Python sdist installs anywhere)."""
+    for entry in files:
+        try:
+            dist, _release, _build, tags = parse_wheel_filename(entry.get("filename", ""))
+        except InvalidWheelFilename:
+            continue
+        if canonical(dist) == canonical(name) and any(t.platform != "any" for t in tags):
+            return True
+    return False
+
+
+def _first_release_with_wheel(
+    files: list[dict[str, Any]], name: str, version: str, python: str
+) -> str | None:
+    """The oldest release after ``version`` with a Linux x86_64 (or pure) wheel for ``python``."""
+    releases: set[Version] = set()
+    for entry in files:
+        try:
+            dist, release, _build, _tags = parse_wheel_filename(entry.get("filename", ""))
+        except InvalidWheelFilename:
+            continue
+        if (
+            canonical(dist) == canonical(name)
+            and release > Version(version)
+            and not (release.is_prerelease or entry.get("yanked"))
+        ):
+            releases.add(release)
+    for release in sorted(releases):
+        if python in _wheel_pythons(files, name, str(release), [python]):
+            return str(release)
+    return None
+
+
+def _moved(line: str, moved: dict[str, tuple[str, str]]) -> str:
+    """``line`` pinned to the release it moved to, if it is one of the moved pins."""
+    requirement = Requirement(line)
+    step = moved.get(canonical(requirement.name))
+    if step is None or str(requirement.specifier) != f"=={step[0]}":
+        return line
+    requirement.specifier = type(requirement.specifier)(f"=={step[1]}")
+    return str(requirement)
 
 
 def _number(python: str) -> float:

@@ -408,13 +408,49 @@ def test_wheels_tell_which_python_a_pinned_release_serves() -> None:
     assert _wheel_pythons(abi3, "cryptography", "41.0.0", pythons) == {"3.8", "3.12"}
 
 
+def test_old_compiled_pins_move_to_their_first_release_with_a_wheel() -> None:
+    """A Python 3 project declaring 3.5 with 2016 pins: the nearest catalog Python 3, each
+    compiled pin moved to its first release with a wheel for it, a pure-Python sdist kept, and a
+    pin no newer release can serve refused with the ways out."""
+    from types import SimpleNamespace
+
+    from bootstrap.errors import UsageError
+    from bootstrap.init import _moved_forward
+
+    catalog = SimpleNamespace(pythons=["2.7", "3.8", "3.12"])
+    numpy = [
+        {"filename": "numpy-1.11.1-cp27-cp27mu-manylinux1_x86_64.whl"},
+        {"filename": "numpy-1.11.1.tar.gz"},
+        {"filename": "numpy-1.17.0-cp37-cp37m-manylinux1_x86_64.whl"},  # not for 3.8
+        {"filename": "numpy-1.17.3-cp38-cp38-win_amd64.whl"},  # not Linux
+        {"filename": "numpy-1.17.4rc1-cp38-cp38-manylinux1_x86_64.whl"},  # a pre-release
+        {"filename": "numpy-1.17.5-cp38-cp38-manylinux1_x86_64.whl", "yanked": True},
+        {"filename": "numpy-1.18.0-cp38-cp38-manylinux1_x86_64.whl"},
+        {"filename": "numpy-1.9.0-cp38-cp38-manylinux1_x86_64.whl"},  # older than the pin
+    ]
+    seaborn = [{"filename": "seaborn-0.7.0.tar.gz"}, {"filename": "seaborn-0.8-py3-none-any.whl"}]
+    pins = [("numpy", "1.11.1", "requirements.txt:1"), ("seaborn", "0.7.0", "requirements.txt:2")]
+    moved = _moved_forward(pins, [numpy, seaborn], [{"2.7"}, set()], catalog, "3.5", "env:2")
+    assert moved.python == "3.8"
+    assert moved.moved == {"numpy": ("1.11.1", "1.18.0")}
+    assert "numpy 1.11.1 → 1.18.0" in moved.notes[0] and "seaborn" not in moved.notes[0]
+    gone = [{"filename": "oldlib-1.0-cp27-cp27mu-manylinux1_x86_64.whl"}]
+    with pytest.raises(UsageError) as refused:
+        _moved_forward(
+            [("oldlib", "1.0", "requirements.txt:3")], [gone], [{"2.7"}], catalog, "3.5", "env:2"
+        )
+    assert "no release of oldlib from 1.0 on has a wheel for Python 3.8" in refused.value.message
+    assert "relax the pin (oldlib>=1.0 in requirements.txt)" in refused.value.message
+
+
 @pytest.mark.network
-def test_pins_of_2016_under_a_python_the_catalog_lacks_are_refused_with_the_ways_out(
+def test_pins_of_2016_under_a_python_the_catalog_lacks_move_to_releases_that_install(
     tmp_path: Path,
 ) -> None:
     """PythonDataScienceHandbook: environment.yml says python=3.5 (not in the catalog) and
     requirements.txt pins numpy==1.11.1, pandas==0.18.1: wheels exist for 2.7, not 3.8, and a
-    Python 3 project is not moved to 2.7: one line naming the pin and the ways out."""
+    Python 3 project is not moved to 2.7. It is adopted on 3.8 with those pins moved to the first
+    releases that have wheels for 3.8, said so; the user's files keep theirs."""
     project = write_tree(
         tmp_path / "handbook",
         {
@@ -424,21 +460,25 @@ def test_pins_of_2016_under_a_python_the_catalog_lacks_are_refused_with_the_ways
         },
     )
     before = snapshot(project)
-    for command in (("--dry-run",), ("--no-input",)):
-        result = run("init", project, *command)
-        assert result.returncode == 2, result.stdout + result.stderr
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith(
-            "error: requirements.txt:1 pins numpy==1.11.1 and 1 more, releases with wheels for no "
-            "Python 3 the catalog has (Python 3.5, which environment.yml:2 asks for, is not in it)"
-        ), result.stderr
-        assert "relax those pins (numpy>=1.11.1 in requirements.txt)" in lines[0]
-        assert "or pass --python 2.7, the catalog's Python their wheels serve" in lines[0]
-    assert snapshot(project) == before
-    offline = dry_run(project)  # offline nothing is asked: the nearest newer Python, as before
-    assert "Python   3.8" in offline
-    kept = run("init", project, "--dry-run", "--python", "2.7")
-    assert kept.returncode == 0 and "Keeps    pandas==0.18.1" in kept.stdout
+    moves = "numpy 1.11.1 → 1.17.3, pandas 0.18.1 → 0.25.2"
+    looked = run("init", project, "--dry-run")
+    assert looked.returncode == 0, looked.stderr
+    assert "Python   3.8" in looked.stdout and moves in looked.stdout, looked.stdout
+    made = run("init", project, "--no-input", timeout=900)
+    assert made.returncode == 0, made.stderr
+    assert moves in made.stdout
+    written = (project / ".devcontainer" / "requirements.in").read_text()
+    assert "numpy==1.17.3  # from requirements.txt:1, pinned 1.11.1 there" in written
+    assert "seaborn==0.7.0  # from requirements.txt:3" in written  # pure Python: kept
+    lock = (project / ".devcontainer" / "requirements.txt").read_text()
+    assert "\npandas==0.25.2 \\" in lock and "\nseaborn==0.7.0 \\" in lock
+    assert {k: v for k, v in snapshot(project).items() if k in before} == before
+    as_2 = run("init", write_tree(tmp_path / "again", {
+        "environment.yml": "dependencies:\n  - python=3.5\n",
+        "requirements.txt": "pandas==0.18.1\n",
+        "analysis.py": "import pandas\n",
+    }), "--dry-run", "--python", "2.7")  # fmt: skip
+    assert as_2.returncode == 0 and "Keeps    pandas==0.18.1" in as_2.stdout
 
 
 def test_the_resolver_s_refusals_carry_what_init_acts_on() -> None:
