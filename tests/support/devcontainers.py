@@ -50,12 +50,24 @@ def exec_(project: Path, *command: str, timeout: float = 900) -> subprocess.Comp
 
 
 def remove(project: Path) -> None:
-    """Remove the containers `up` started for ``project``."""
+    """Remove the containers `up` started for ``project``, and the images the CLI built for it
+    (``vsc-<folder>-<hash of its path>`` and its ``-uid`` layer: gigabytes per project otherwise)."""
     ids = subprocess.run(
         [DOCKER, "ps", "-aq", "--filter", f"label=devcontainer.local_folder={project}"],
         capture_output=True,
         text=True,
         check=False,
     ).stdout.split()
-    if ids:
-        subprocess.run([DOCKER, "rm", "-f", *ids], capture_output=True, check=False)
+    if not ids:
+        return
+    images = subprocess.run(
+        [DOCKER, "inspect", "--format", "{{.Config.Image}}", *ids],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    subprocess.run([DOCKER, "rm", "-f", *ids], capture_output=True, check=False)
+    built = {i.split(":")[0] for i in images if i.startswith("vsc-")}  # the CLI's, this path's
+    built |= {i.removesuffix("-uid") for i in built}
+    if built:
+        subprocess.run([DOCKER, "rmi", *sorted(built)], capture_output=True, check=False)
