@@ -43,6 +43,8 @@ _FIXES = {
     "local_requirements": "use -e ., ., ./FOLDER or NAME @ file:./FOLDER (inside the project)",
     "requirement_sources": "leave it as bootstrap init wrote it (requirement: FILE:LINE)",
     "apt_packages": "use Debian package names, e.g. libpq-dev",
+    "post_build": "use postBuild, binder/postBuild or .binder/postBuild (the script's path)",
+    "start": "use start, binder/start or .binder/start (the script's path)",
     "github_repo": "pass OWNER/REPO as in https://github.com/OWNER/REPO",
     "options": "use COMPONENT:OPTION, e.g. pytorch:gpu (bootstrap catalog lists them)",
     "network": "use a mapping of pip_index_url, apt_mirror, artifact_mirror and ca_certs",

@@ -525,6 +525,16 @@ def _report(facts: Any, proposal: Any, answers: Answers, catalog: Catalog) -> No
         print(f"  Keeps    {item.requirement}  — {item.source}")
     for item in facts.apt:
         print(f"  Debian   {item.requirement}  — {item.source}")
+    if answers.get("post_build"):
+        print(
+            f"  Runs     {answers['post_build']}  — in the image, as the user, after the packages "
+            "(dev and runtime stages, as repo2docker runs it; never on this machine)"
+        )
+    if answers.get("start"):
+        print(
+            f"  Starts   {answers['start']}  — the runtime image's entrypoint: every command runs "
+            "through it, as repo2docker starts it"
+        )
     for added in proposal.added:
         print(f"  Adds     {added.requirement}  — import {added.module}, {added.where}")
     if not facts.code.files:

@@ -473,6 +473,9 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         for line in answers.get("local_requirements", [])
     ]
     plan["layout"] = layout(answers)
+    # repo2docker's scripts of the project (bootstrap init records them): run in the image only
+    plan["post_build"] = answers.get("post_build")
+    plan["start"] = answers.get("start")
     _services(plan, answers, catalog)
     plan["pip_unlocked"] = [line for line in plan["pip"] if not is_pinned(line)]
     return plan

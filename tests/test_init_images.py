@@ -3,7 +3,8 @@ engine: what each convention file asks for is in the image.
 
 The trees are small and our own, reproducing what Binder repositories do: a binder/ folder taking
 precedence over the root, apt.txt, Pipfile.lock over Pipfile over requirements.txt, runtime.txt,
-and environment.yml with its pip section.
+postBuild (run in the image as the user), start (the runtime image's entrypoint) and environment.yml
+with its pip section.
 """
 
 from __future__ import annotations
@@ -71,14 +72,18 @@ def test_a_binder_project_is_adopted_and_built_with_what_its_files_ask_for(
             "binder/Pipfile": '[packages]\nsix = "*"\n[dev-packages]\ntoolz = "==0.12.1"\n',
             "binder/Pipfile.lock": PIPFILE_LOCK,
             "binder/apt.txt": "# tools\ntree\n",
-            "binder/postBuild": "#!/bin/bash\necho built > ~/.postbuild\n",
+            # no #! line: bash runs it (`[[` is not sh); it can write the project folder too
+            "binder/postBuild": "[[ -d binder ]] && echo built > ~/.postbuild && touch made-here\n",
+            "binder/start": '#!/bin/bash\nexport GREETING="hello from start"\nexec "$@"\n',
+            "postBuild": "echo root > ~/.root-postbuild\n",  # ignored: binder/ takes precedence
             "analysis.py": "import six\nimport toolz\n",
         },
     )
     before = snapshot(project)
     adopted = run("init", project, "--no-input", "--ca-cert", CA_BUNDLE, timeout=900)
     assert adopted.returncode == 0, adopted.stdout + adopted.stderr
-    assert "binder/postBuild" in adopted.stdout and "RUN bash binder/postBuild" in adopted.stdout
+    assert "Runs     binder/postBuild" in adopted.stdout
+    assert "Starts   binder/start" in adopted.stdout
     assert {k: v for k, v in snapshot(project).items() if k in before} == before
     tag = "bootstrap-test/binderized:runtime"
     built = run("build", project, "--target", "runtime", "--tag", tag, env=BUILD_ENV, timeout=2400)
@@ -89,13 +94,32 @@ def test_a_binder_project_is_adopted_and_built_with_what_its_files_ask_for(
             tag,
             "python -c 'import six, toolz, sys; print(sys.version_info[:2], six.__version__,"
             " toolz.__version__)'; tree --version; python -c 'import flask' 2>&1 || true;"
-            " python -c 'import requests' 2>&1 || true; ls ~/.postbuild 2>&1 || true",
+            " python -c 'import requests' 2>&1 || true; stat -c '%U %n' ~/.postbuild /app/made-here;"
+            " ls ~/.root-postbuild 2>&1 || true",
         )
         assert "(3, 11) 1.16.0 0.12.1" in versions  # Pipfile.lock's pin, [dev-packages] too
         assert "tree v" in versions  # apt.txt
         assert "No module named 'flask'" in versions  # the root's requirements.txt: not read
         assert "No module named 'requests'" in versions  # binder/requirements.txt: Pipfile wins
-        assert "No such file" in versions  # postBuild: reported, never run
+        assert "app /home/app/.postbuild" in versions  # binder/postBuild ran, as the user
+        assert "app /app/made-here" in versions  # in the project's folder
+        assert "No such file" in versions  # the root's postBuild: not run
+        started = subprocess.run(
+            [
+                DOCKER,
+                "run",
+                "--rm",
+                tag,
+                "python",
+                "-c",
+                "import os; print(os.environ['GREETING'])",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert started.stdout.strip() == "hello from start", started.stdout + started.stderr
     finally:
         subprocess.run([DOCKER, "rmi", "-f", tag], capture_output=True, check=False)
 

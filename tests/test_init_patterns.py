@@ -247,13 +247,13 @@ def test_repo2docker_precedence_binder_folder_pipfile_lock_and_apt_txt(tmp_path:
     assert "Debian   graphviz  — binder/apt.txt:2" in out
     assert "Debian   libpq-dev  — binder/apt.txt:3" in out
     assert "binder/apt.txt:4" in out and "not a Debian package name" in out
-    assert "binder/postBuild: repo2docker runs it in the image after the packages" in out
-    assert "RUN bash binder/postBuild" in out
+    assert "Runs     binder/postBuild  — in the image, as the user, after the packages" in out
 
     result = run("init", project, "--no-input", "--offline")
     assert result.returncode == 0, result.stdout + result.stderr
     answers = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))
     assert answers["apt_packages"] == ["graphviz", "libpq-dev"]
+    assert answers["post_build"] == "binder/postBuild" and "start" not in answers
     dockerfile = next(p for p in project.rglob("Dockerfile") if "bootstrap" not in p.name)
     assert "graphviz" in dockerfile.read_text() and "libpq-dev" in dockerfile.read_text()
 
@@ -554,3 +554,100 @@ def test_a_python3_kernel_outweighs_a_python2_only_import_in_a_helper(tmp_path: 
     out = dry_run(project)
     assert "Python   3.12  — kernel python3, 01-Intro.ipynb: Python 3, the catalog default" in out
     assert "website/fabfile.py:1: imports SocketServer, a Python 2 standard-library module" in out
+
+
+def _stages(dockerfile: str) -> dict[str, str]:
+    """The Dockerfile's text per stage name."""
+    parts = re.split(r"^FROM \S+ AS (\S+)$", dockerfile, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_postbuild_runs_in_dev_and_runtime_as_the_user_and_start_wraps_the_runtime(
+    tmp_path: Path,
+) -> None:
+    project = write_tree(
+        tmp_path / "binder-scripts",
+        {
+            "postBuild": "echo root > ~/root\n",  # ignored: binder/ takes precedence
+            "start": 'exec "$@"\n',
+            "binder/postBuild": f"echo built > ~/.postbuild\ntouch {tmp_path}/ran\n",
+            "binder/start": f'#!/bin/bash\ntouch {tmp_path}/started\nexec "$@"\n',
+            "binder/requirements.txt": "six==1.16.0\n",
+            "a.py": "import six\n",
+        },
+    )
+    before = snapshot(project)
+    out = dry_run(project)
+    assert "Starts   binder/start  — the runtime image's entrypoint" in out
+    result = run("init", project, "--no-input", "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {k: v for k, v in snapshot(project).items() if k in before} == before
+    assert not (tmp_path / "ran").exists() and not (tmp_path / "started").exists()  # not here
+    answers = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))
+    assert answers["post_build"] == "binder/postBuild" and answers["start"] == "binder/start"
+    stages = _stages((project / "Dockerfile").read_text(encoding="utf-8"))
+    for name in (
+        "dev",
+        "runtime",
+    ):  # as the user, after the packages (and, in runtime, the project)
+        stage = stages[name]
+        run_at = stage.index("./binder/postBuild")
+        assert stage.rindex("USER app", 0, run_at) > stage.index("/opt/venv")
+        assert "chmod +x binder/postBuild" in stage
+    assert stages["runtime"].index("requirements-project.txt") < stages["runtime"].index(
+        "./binder/postBuild"
+    )
+    assert "--chown=app:app /opt/venv" in stages["runtime"]  # postBuild may install into it
+    assert "postBuild" not in stages["builder"] + stages["base"]
+    assert "~/root" not in (project / "Dockerfile").read_text(encoding="utf-8")
+    assert stages["runtime"].count("ENTRYPOINT") == 1
+    assert (
+        'ENTRYPOINT ["/bin/bash", "-c", "exec \\"$0\\" \\"$@\\"", "/app/binder/start"]'
+        in (stages["runtime"])
+    )
+    assert "ENTRYPOINT" not in stages["dev"]
+    devcontainer = (project / ".devcontainer/devcontainer.json").read_text(encoding="utf-8")
+    assert "overrideCommand" not in devcontainer  # the dev container keeps its own command
+
+    # update re-renders from the recorded answers: both scripts are kept
+    updated = run("update", project, "--python", "3.12", "--offline")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    stages = _stages((project / "Dockerfile").read_text(encoding="utf-8"))
+    assert "./binder/postBuild" in stages["dev"] and "./binder/postBuild" in stages["runtime"]
+    assert "/app/binder/start" in stages["runtime"]
+
+
+def test_root_scripts_are_read_without_binder_and_links_are_not(tmp_path: Path) -> None:
+    project = write_tree(
+        tmp_path / "root-scripts",
+        {".binder/postBuild": "echo hi\n", "app.py": "import six\n", "elsewhere": "x\n"},
+    )
+    (project / ".binder/start").symlink_to(project / "elsewhere")
+    out = dry_run(project)
+    assert "Runs     .binder/postBuild" in out and "Starts" not in out
+    assert ".binder/start: a symbolic link: not run in the image" in out
+
+    plain = write_tree(tmp_path / "plain", {"postBuild": "echo hi\n", "app.py": "import six\n"})
+    result = run("init", plain, "--no-input", "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    stages = _stages((plain / "Dockerfile").read_text(encoding="utf-8"))
+    assert "./postBuild" in stages["runtime"] and "ENTRYPOINT" not in stages["runtime"]
+
+    none = write_tree(tmp_path / "none", {"app.py": "import six\n"})
+    assert run("init", none, "--no-input", "--offline").returncode == 0
+    dockerfile = (none / "Dockerfile").read_text(encoding="utf-8")
+    assert "postBuild" not in dockerfile and "ENTRYPOINT" not in dockerfile
+    assert "COPY --from=bytecode /opt/venv /opt/venv" in dockerfile  # root's, read-only to the app
+
+
+def test_a_recorded_script_path_outside_repo2dockers_places_is_refused(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "edited", {"postBuild": "echo hi\n", "app.py": "x = 1\n"})
+    assert run("init", project, "--no-input", "--offline").returncode == 0
+    record = project / ".devcontainer/bootstrap.json"
+    answers = json.loads(record.read_text(encoding="utf-8"))
+    record.write_text(json.dumps({**answers, "post_build": "postBuild; rm -rf /"}))
+    before = snapshot(project)
+    result = run("update", project, "--offline")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "post_build" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(project) == before

@@ -54,8 +54,8 @@ class Facts:
     description: str
     warnings: list[str] = field(default_factory=list)
     apt: list[Declared] = field(default_factory=list)  # apt.txt's Debian packages
-    #: repo2docker files bootstrap records but its Dockerfile does not run: name → where
-    unsupported: list[str] = field(default_factory=list)
+    #: repo2docker's scripts, run in the image (never here): answer key → path in the project
+    scripts: dict[str, str] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)  # declared, but nothing pip installs
     #: the project itself and its folders (``-e .``), installed in the image after the lock
     local: list[Declared] = field(default_factory=list)
@@ -107,12 +107,7 @@ def _scan(project: Path) -> Facts:
     declarations = python_version.declarations(project, warnings)
     apt = apt_packages(project, warnings)
     local = local_paths(project, warnings)
-    root = config_root(project)
-    unsupported = [
-        f"{path.relative_to(project).as_posix()}"
-        for path in (root / "postBuild", root / "start")
-        if path.is_file()
-    ]
+    scripts = repo2docker_scripts(project, warnings)
     return Facts(
         project,
         code,
@@ -122,10 +117,32 @@ def _scan(project: Path) -> Facts:
         description,
         code.warnings + warnings,
         apt,
-        unsupported,
+        scripts,
         unplaced,
         local,
     )
+
+
+#: repo2docker's scripts and the answer that records each: ``postBuild`` runs in the image after
+#: the packages, ``start`` wraps the runtime command (jupyterhub/repo2docker,
+#: repo2docker/buildpacks/base.py: get_post_build_scripts, get_start_script, binder_path).
+SCRIPTS = {"post_build": "postBuild", "start": "start"}
+
+
+def repo2docker_scripts(project: Path, warnings: list[str]) -> dict[str, str]:
+    """``postBuild`` and ``start`` where repo2docker looks for them (binder/ or .binder/ first,
+    else the root): answer key → path. A link is skipped: the image would copy the link, not a
+    script of the project."""
+    root = config_root(project)
+    found: dict[str, str] = {}
+    for key, name in SCRIPTS.items():
+        path = root / name
+        rel = path.relative_to(project).as_posix()
+        if path.is_symlink():
+            warnings.append(f"{rel}: a symbolic link: not run in the image")
+        elif path.is_file():
+            found[key] = rel
+    return found
 
 
 def _name_and_description(project: Path, warnings: list[str]) -> tuple[str, str]:
@@ -341,26 +358,8 @@ def propose(
         answers["requirement_sources"] = {d.requirement: d.source for d in [*kept, *facts.local]}
     if facts.apt:
         answers["apt_packages"] = sorted({d.requirement for d in facts.apt})
-    for name in facts.unsupported:
-        notes.append(_script_note(name))
+    answers.update(facts.scripts)
     return Proposal(answers, evidence, conflicts, added, kept, notes)
-
-
-def _script_note(name: str) -> str:
-    """repo2docker's postBuild and start are scripts of the project: bootstrap never runs them (not
-    on the host, and not silently in the image); the note says how to keep what they did."""
-    if name.endswith("postBuild"):
-        return (
-            f"{name}: repo2docker runs it in the image after the packages, as the user; bootstrap "
-            "runs no script of the project: left out (to keep it, add to the Dockerfile's runtime "
-            f"stage, after the project step: RUN bash {name}, and the same in the dev stage after "
-            f"COPY {name} /tmp/postBuild; it never runs on your machine)"
-        )
-    return (
-        f"{name}: repo2docker starts every command through it; bootstrap runs no script of the "
-        f'project: left out (to keep it, add ENTRYPOINT ["/app/{name}"] to the Dockerfile\'s '
-        "runtime stage; the dev container opens without it)"
-    )
 
 
 def _needs_instant_client(facts: Facts, catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
