@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import write_tree
+from helpers import run, write_tree
 
 from bootstrap.catalog import load
 from bootstrap.detect import propose, scan
@@ -119,6 +119,22 @@ def test_declarations_from_every_file(tmp_path: Path) -> None:
     }
     assert found["pyproject.toml"].source == "pyproject.toml:3"
     assert found["tox.ini"].versions == ("3.10", "3.11")
+
+
+@pytest.mark.parametrize(
+    ("line", "python"), [("python=2", "2.7"), ("python=3.*", "3.12"), ("python==3", "3.12")]
+)
+def test_a_conda_python_of_a_major_version_only_is_a_range(
+    tmp_path: Path, line: str, python: str
+) -> None:
+    """repo2docker's conda/py2 fixture says `python=2`: a range of that major version (it was
+    an invalid specifier '==None.*' and a crash)."""
+    write_tree(tmp_path, {"environment.yml": f"dependencies:\n  - {line}\n  - numpy\n"})
+    (found,) = declarations(tmp_path, [])
+    assert (found.source, found.exact) == ("environment.yml:2", False)
+    result = run("init", tmp_path, "--dry-run", "--offline")
+    assert result.returncode == 0, result.stderr
+    assert f"Python   {python}  — {line}, environment.yml:2" in result.stdout
 
 
 def test_python2_setup_py_declares_its_version(tmp_path: Path) -> None:

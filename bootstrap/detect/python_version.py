@@ -112,12 +112,16 @@ def declarations(project: Path, warnings: list[str]) -> list[Declaration]:
     env, text, name = read_environment_yml(root, warnings)
     env_deps = env.get("dependencies")
     for dep in env_deps if isinstance(env_deps, list) else []:
-        match = re.match(r"^python\s*(=|==|>=|<=|<|>|~=)?\s*([\d.*]+)?", str(dep))
+        match = re.match(r"^python\s*(==|=|>=|<=|~=|<|>)?\s*([\d.*]+)?", str(dep))
         if isinstance(dep, str) and match and match.group(2):
             op, version = match.group(1) or "==", match.group(2)
             where = f"{name}:{_line_of(text, str(dep))}"
-            if op in ("=", "=="):
+            if op in ("=", "==") and _exact(version):
                 out.append(Declaration(f"=={_exact(version)}.*", where, str(dep), True))
+            elif op in ("=", "==") and (major := re.match(r"\d+", version)):
+                # `python=2`, `python=3.*`: any release of that major version (repo2docker's
+                # py2 fixture): a range, not an exact version
+                out.append(Declaration(f"=={major.group(0)}.*", where, str(dep)))
             elif _specifier(op + version):
                 out.append(Declaration(op + version, where, str(dep)))
 
