@@ -235,3 +235,38 @@ def test_every_service_has_smoke_checks_build_runs_in_the_app_container() -> Non
     plan = make_plan(validate(answers, cat, origin="test"), cat)
     assert [s["component"] for s in plan["service_smoke"]] == ["postgres service", "s3 service"]
     assert all(s["command"] for s in plan["service_smoke"])
+
+
+GPU_RESERVATION = {
+    "resources": {
+        "reservations": {"devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}
+    }
+}
+
+
+def test_gpu_with_services_is_asked_for_the_compose_way(new_project) -> None:
+    # without services devcontainer.json passes --gpus all; with them the CLI ignores runArgs, so
+    # the app service of compose.yaml reserves the GPU itself
+    plain = new_project("--python", "3.11", "--stack", "pytorch", "--option", "pytorch:gpu")
+    data = json5.loads((plain / ".devcontainer/devcontainer.json").read_text())
+    assert data["runArgs"] == ["--gpus", "all"]
+    gpu = new_project(
+        "--python", "3.11", "--stack", "pytorch", "--option", "pytorch:gpu",
+        "--service", "postgres", name="gpusvc",
+    )  # fmt: skip
+    compose_file = gpu / ".devcontainer/compose.yaml"
+    assert compose_errors(compose_file) == []
+    services = yaml.safe_load(compose_file.read_text())["services"]
+    assert services["app"]["deploy"] == GPU_RESERVATION
+    assert "deploy" not in services["postgres"]  # the service containers need no GPU
+    data = json5.loads((gpu / ".devcontainer/devcontainer.json").read_text())
+    assert "runArgs" not in data and data["hostRequirements"]["gpu"] is True
+    assert official_errors(gpu / ".devcontainer/devcontainer.json") == []
+    config = compose_config(gpu)  # docker-compose reads the reservation as written
+    assert config["services"]["app"]["deploy"] == GPU_RESERVATION
+    cpu = new_project(
+        "--python", "3.11", "--stack", "pytorch", "--service", "postgres", name="cpusvc"
+    )
+    cpu_compose = yaml.safe_load((cpu / ".devcontainer/compose.yaml").read_text())
+    assert compose_errors(cpu / ".devcontainer/compose.yaml") == []
+    assert "deploy" not in cpu_compose["services"]["app"]
