@@ -520,9 +520,6 @@ def _services(plan: Any, answers: Mapping[str, Any], catalog: Catalog) -> None:
     )
     plan["compose_keys"] = compose_mod.devcontainer_keys(merged)
     plan["service_ports"] = merged["ports"]
-    for service in services:
-        for name in service["compose"].get("drop_remote_env", []):
-            plan["remote_env"].pop(name, None)
     plan["readme"] += [r["readme"].strip("\n") for r in services if r.get("readme")]
 
 
