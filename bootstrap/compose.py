@@ -7,6 +7,7 @@ devcontainer.json needs to open it. No service is named here; the records say ev
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,9 +44,18 @@ def _escape(value: str) -> str:
     return value.replace("$", "$$")
 
 
-def document(merged: Mapping[str, Any], *, dockerfile: str, project: str) -> dict[str, Any]:
+def document(
+    merged: Mapping[str, Any],
+    *,
+    dockerfile: str,
+    project: str,
+    app_keys: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The compose file: the app from the Dockerfile's dev stage with the workspace mounted, and
-    every service container, each waiting for the ones it depends on to be healthy."""
+    every service container, each waiting for the ones it depends on to be healthy.
+
+    ``app_keys`` are the records' own compose keys for the app service (a GPU reservation: the
+    Dev Containers CLI ignores devcontainer.json's runArgs for a compose service)."""
     build = {
         "context": "..",
         "dockerfile": dockerfile,
@@ -73,6 +83,7 @@ def document(merged: Mapping[str, Any], *, dockerfile: str, project: str) -> dic
     }
     if not services[APP]["depends_on"]:
         del services[APP]["depends_on"]
+    services[APP].update(copy.deepcopy(dict(app_keys or {})))
     for name, container in containers.items():
         out: dict[str, Any] = {}
         if container.get("from_app"):

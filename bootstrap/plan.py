@@ -66,6 +66,7 @@ class Plan(TypedDict):
     mounts: list[Any]
     host_folders: list[str]
     run_args: list[str]
+    compose_app: dict[str, Any]  # keys added to compose.yaml's app service (run_args' compose twin)
     env: dict[str, str]
     container_env: dict[str, str]
     remote_env: dict[str, str]
@@ -114,7 +115,7 @@ LIST_KEYS = (
     "host_folders",
     "run_args",
 )
-MAP_KEYS = ("env", "container_env", "remote_env", "secrets")
+MAP_KEYS = ("env", "container_env", "remote_env", "secrets", "compose_app")
 USER = "app"
 ARTIFACT_DEFAULTS = {
     "sha256": None,
@@ -515,13 +516,13 @@ def _services(plan: Any, answers: Mapping[str, Any], catalog: Catalog) -> None:
         return
     merged = compose_mod.merge(services)
     plan["compose"] = compose_mod.document(
-        merged, dockerfile=plan["layout"]["dockerfile"], project=plan["project"]
+        merged,
+        dockerfile=plan["layout"]["dockerfile"],
+        project=plan["project"],
+        app_keys=plan["compose_app"],
     )
     plan["compose_keys"] = compose_mod.devcontainer_keys(merged)
     plan["service_ports"] = merged["ports"]
-    for service in services:
-        for name in service["compose"].get("drop_remote_env", []):
-            plan["remote_env"].pop(name, None)
     plan["readme"] += [r["readme"].strip("\n") for r in services if r.get("readme")]
 
 

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import json5
@@ -235,3 +236,106 @@ def test_every_service_has_smoke_checks_build_runs_in_the_app_container() -> Non
     plan = make_plan(validate(answers, cat, origin="test"), cat)
     assert [s["component"] for s in plan["service_smoke"]] == ["postgres service", "s3 service"]
     assert all(s["command"] for s in plan["service_smoke"])
+
+
+GPU_RESERVATION = {
+    "resources": {
+        "reservations": {"devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}
+    }
+}
+
+
+def test_gpu_with_services_is_asked_for_the_compose_way(new_project) -> None:
+    # without services devcontainer.json passes --gpus all; with them the CLI ignores runArgs, so
+    # the app service of compose.yaml reserves the GPU itself
+    plain = new_project("--python", "3.11", "--stack", "pytorch", "--option", "pytorch:gpu")
+    data = json5.loads((plain / ".devcontainer/devcontainer.json").read_text())
+    assert data["runArgs"] == ["--gpus", "all"]
+    gpu = new_project(
+        "--python", "3.11", "--stack", "pytorch", "--option", "pytorch:gpu",
+        "--service", "postgres", name="gpusvc",
+    )  # fmt: skip
+    compose_file = gpu / ".devcontainer/compose.yaml"
+    assert compose_errors(compose_file) == []
+    services = yaml.safe_load(compose_file.read_text())["services"]
+    assert services["app"]["deploy"] == GPU_RESERVATION
+    assert "deploy" not in services["postgres"]  # the service containers need no GPU
+    data = json5.loads((gpu / ".devcontainer/devcontainer.json").read_text())
+    assert "runArgs" not in data and data["hostRequirements"]["gpu"] is True
+    assert official_errors(gpu / ".devcontainer/devcontainer.json") == []
+    config = compose_config(gpu)  # docker-compose reads the reservation as written
+    assert config["services"]["app"]["deploy"] == GPU_RESERVATION
+    cpu = new_project(
+        "--python", "3.11", "--stack", "pytorch", "--service", "postgres", name="cpusvc"
+    )
+    cpu_compose = yaml.safe_load((cpu / ".devcontainer/compose.yaml").read_text())
+    assert compose_errors(cpu / ".devcontainer/compose.yaml") == []
+    assert "deploy" not in cpu_compose["services"]["app"]
+
+
+def _as_the_cli_resolves(values: dict[str, str], host: dict[str, str]) -> dict[str, str]:
+    """devcontainer.json's ``${localEnv:NAME[:default]}`` against the host's environment ``host``."""
+
+    def one(match: re.Match[str]) -> str:
+        name, _, default = match.group(1).partition(":")
+        return host.get(name) or default
+
+    return {key: re.sub(r"\$\{localEnv:([^}]+)\}", one, value) for key, value in values.items()}
+
+
+WHO = """
+import json, boto3
+session = boto3.Session()
+session.client("s3")
+print(json.dumps({"profile": session.profile_name, "key": session.get_credentials().access_key}))
+"""
+
+
+def _boto3_in(env: dict[str, str], home: Path) -> subprocess.CompletedProcess[str]:
+    """boto3 (this test environment's) with the container's variables and a mounted ~/.aws."""
+    (home / ".aws").mkdir(parents=True, exist_ok=True)  # what host_folders creates when missing
+    return subprocess.run(
+        [sys.executable, "-c", WHO],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_aws_credentials_work_without_a_host_profile(new_project, tmp_path: Path) -> None:
+    # a host with no AWS profile at all: keys from the environment (a Codespaces secret) must work
+    host = {"AWS_ACCESS_KEY_ID": "from-a-secret", "AWS_SECRET_ACCESS_KEY": "s"}
+    project = new_project("--python", "3.11", "--driver", "aws")
+    data = json5.loads((project / ".devcontainer/devcontainer.json").read_text())
+    assert "/home/app/.aws" in " ".join(data["mounts"])  # the host's ~/.aws, read-only
+    env = _as_the_cli_resolves({**data["containerEnv"], **data.get("remoteEnv", {})}, host)
+    assert "AWS_PROFILE" not in env  # boto3 reads the profile `default` by itself when it exists
+    ran = _boto3_in({**env, **host, "AWS_DEFAULT_REGION": "eu-west-1"}, tmp_path / "plain")
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == {"profile": "default", "key": "from-a-secret"}
+    # a host profile named `default` in the mounted ~/.aws is still read
+    home = tmp_path / "profiled"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws/credentials").write_text(
+        "[default]\naws_access_key_id = from-aws-folder\naws_secret_access_key = s\n"
+    )
+    ran = _boto3_in({**env, "AWS_DEFAULT_REGION": "eu-west-1"}, home)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["key"] == "from-aws-folder"
+
+
+def test_aws_with_the_s3_service_uses_the_development_keys(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(
+        "new", "--no-input", "--name", "s3p", "--service", "s3", "--output-dir", out, "--offline"
+    )
+    assert result.returncode == 0, result.stderr
+    project = out / "s3p"
+    data = json5.loads((project / ".devcontainer/devcontainer.json").read_text())
+    env = _as_the_cli_resolves({**data["containerEnv"], **data.get("remoteEnv", {})}, {})
+    app = compose_config(project)["services"]["app"]["environment"]  # the host sets nothing
+    assert "AWS_PROFILE" not in env and "AWS_PROFILE" not in app
+    ran = _boto3_in({**app, **env}, tmp_path / "home")
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["key"] == "dev-only-key"

@@ -76,7 +76,8 @@ def test_adding_a_driver_adds_its_requirements_settings_and_secrets(project: Pat
         devcontainer["secrets"]
     )
     assert all(s["description"] for s in devcontainer["secrets"].values())
-    assert devcontainer["remoteEnv"]["AWS_PROFILE"].startswith("${localEnv:AWS_PROFILE")
+    # no AWS_PROFILE forced in: a profile the mounted ~/.aws lacks would stop boto3
+    assert "AWS_PROFILE" not in devcontainer.get("remoteEnv", {})
     assert (
         "amazonwebservices.aws-toolkit-vscode"
         in devcontainer["customizations"]["vscode"]["extensions"]
