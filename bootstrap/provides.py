@@ -11,6 +11,7 @@ no help: METADATA lists no files. Every answer is cached for the process.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -31,7 +32,7 @@ from bootstrap.index import ssl_context
 MB = 1024 * 1024
 #: a wheel read in full where the index ignores Range, and the most ranged reads fetch of one
 MAX_WHEEL_BYTES = 20 * MB
-MAX_LISTING = 32 * MB  # the index's JSON page of one project (boto3's is about 6 MB)
+MAX_LISTING = 32 * MB  # the JSON page of one project (botocore's was 2 MB in December 2026)
 MAX_TOP_LEVEL = 64 * 1024
 TAIL = 128 * 1024  # the first request: the zip's end, where the central directory is
 CHUNK = 64 * 1024  # the least a later ranged read fetches
@@ -179,7 +180,7 @@ def _fetch(url: str, byte_range: str, limit: int) -> tuple[int, int, bytes]:
     """(HTTP status, the file's full size, at most ``limit`` + 1 bytes of the body)."""
     request = urllib.request.Request(url, headers={"Range": byte_range})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT, context=ssl_context()) as response:
+        with urllib.request.urlopen(request, timeout=TIMEOUT, context=_context()) as response:
             status = response.status
             found = re.fullmatch(r"bytes \d+-\d+/(\d+)", response.headers.get("Content-Range", ""))
             total = (
@@ -228,7 +229,7 @@ def _listing(index: str, name: str) -> list[dict[str, Any]] | None:
     url = f"{index.rstrip('/')}/{canonicalize_name(name)}/"
     request = urllib.request.Request(url, headers={"Accept": SIMPLE_JSON})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT, context=ssl_context()) as response:
+        with urllib.request.urlopen(request, timeout=TIMEOUT, context=_context()) as response:
             body = response.read(MAX_LISTING + 1)
             kind = response.headers.get("Content-Type", "")
     except urllib.error.HTTPError as exc:
@@ -247,8 +248,14 @@ def _listing(index: str, name: str) -> list[dict[str, Any]] | None:
         raise _Unchecked("the index's page is not JSON") from None
     files = [f for f in files if isinstance(f, dict)]
     for entry in files:
-        entry["url"] = urllib.parse.urljoin(url, str(entry.get("url", "")))
+        entry["page"] = url  # its url is relative to the page (joined for the one file read)
     return files
+
+
+@functools.cache
+def _context() -> Any:
+    """One TLS context for every request of the process (each costs a read of the CA bundle)."""
+    return ssl_context()
 
 
 _CACHE: dict[tuple[str, str, str], Provided] = {}
@@ -269,7 +276,8 @@ def provided(index: str, name: str, python: str) -> Provided:
             answer = Provided("sdist")
         else:
             filename = str(chosen.get("filename", ""))
-            answer = Provided("wheel", wheel_modules(chosen["url"]), filename)
+            where = urllib.parse.urljoin(chosen["page"], str(chosen.get("url", "")))
+            answer = Provided("wheel", wheel_modules(where), filename)
     except _Unchecked as exc:
         answer = Provided("unknown", why=str(exc))
     with _LOCK:
