@@ -219,8 +219,16 @@ def wheel_modules(url: str) -> frozenset[str]:
                 and i.file_size <= MAX_TOP_LEVEL
             ]
             text = archive.read(top[0]).decode("utf-8", "replace") if top else ""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError, ValueError) as exc:
-        raise _Unchecked(f"the wheel is not a readable zip ({exc})") from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        KeyError,
+        EOFError,
+        ValueError,
+        NotImplementedError,  # a compression zipfile lacks
+        RuntimeError,  # an encrypted member
+    ) as exc:
+        raise _Unchecked(f"{url.rsplit('/', 1)[-1]} is not a readable zip ({exc})") from None
     return modules_of(names, text)
 
 
@@ -280,6 +288,8 @@ def provided(index: str, name: str, python: str) -> Provided:
             answer = Provided("wheel", wheel_modules(where), filename)
     except _Unchecked as exc:
         answer = Provided("unknown", why=str(exc))
+    except Exception as exc:  # a best-effort check: whatever else stops it, the guess stays
+        answer = Provided("unknown", why=f"reading the index failed ({type(exc).__name__}: {exc})")
     with _LOCK:
         _CACHE[key] = answer
     return answer

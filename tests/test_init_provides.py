@@ -129,6 +129,21 @@ def test_without_ranges_a_whole_wheel_is_read_up_to_the_limit(
     assert "the index serves no byte ranges and the wheel is larger than" in big.why
 
 
+def test_a_wheel_that_is_no_zip_keeps_the_guess_with_a_note(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    folder.mkdir()
+    (folder / "mangled-1.0-py3-none-any.whl").write_bytes(b"not a zip" * 100)
+    project = write_tree(tmp_path / "proj", {"app.py": "import mangled\n"})
+    with serve(folder, ranges=True) as index:
+        result = run("init", project, "--dry-run", "--pip-index-url", index)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Adds     mangled  — import mangled, app.py:1" in result.stdout
+    assert (
+        "note: app.py:1: imports mangled: kept as mangled; whether it provides mangled is not "
+        "checked: mangled-1.0-py3-none-any.whl is not a readable zip" in result.stdout
+    )
+
+
 def test_offline_the_check_is_skipped_and_said(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "proj", {"app.py": "import gizmo\n"})
     result = run("init", project, "--dry-run", "--offline")
