@@ -12,7 +12,6 @@ import argparse
 import os
 import shlex
 import sys
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +25,14 @@ from bootstrap import pipeline
 from bootstrap.answers import Answers, layered, split_ids, validate
 from bootstrap.catalog import Catalog
 from bootstrap.detect import propose, scan
-from bootstrap.detect.pypi_names import canonical
+from bootstrap.detect.pypi_names import canonical, resolve
 from bootstrap.errors import LockConflict, MissingRelease, UsageError
 from bootstrap.index import index_url, reachable
 from bootstrap.inputs import Inputs, existing_dir, interactive, load_catalog
 from bootstrap.layout import MOVED_DOCKERFILE, MOVED_REQUIREMENTS, rendered_names, sibling_name
 from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
+from bootstrap.provides import Provided, provided, serves
 from bootstrap.report_json import init_document
 from bootstrap.sdist import index_entries
 
@@ -82,7 +82,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
                     sources[moved] = f"{sources.pop(line)}, pinned {was} there"
             answers["requirements"] = [_moved(r, older.moved) for r in answers["requirements"]]
     answers["requirements"] = _drop_unpublished(
-        answers.get("requirements", []), proposal, args, index
+        answers.get("requirements", []), proposal, args, index, answers["python"]
     )
     asking = not args.dry_run and interactive(args)
     if asking:
@@ -103,7 +103,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
             proposal.added[:] = again.added
             index = answers["network"].get("pip_index_url")
             answers["requirements"] = _drop_unpublished(
-                answers["requirements"], proposal, args, index
+                answers["requirements"], proposal, args, index, answers["python"]
             )
     answers, plan = _planned(validate(answers, catalog), catalog, project)
     placements = _placements(plan)
@@ -247,12 +247,20 @@ def layout_for(project: Path) -> dict[str, str]:
 
 
 def _drop_unpublished(
-    requirements: list[str], proposal: Any, args: argparse.Namespace, index: str | None
+    requirements: list[str],
+    proposal: Any,
+    args: argparse.Namespace,
+    index: str | None,
+    python: str,
 ) -> list[str]:
-    """Imports assumed to share their distribution's name are kept only if the index has them.
+    """Imports assumed to share their distribution's name are kept only if the index has that
+    name and its newest wheel provides the import (the wheel's file list, read from the index).
 
-    A private or misspelt module would otherwise break the lock; it is listed for the user instead.
-    Offline (or with the index unreachable) they are left out the same way, and said so.
+    A private or misspelt module would otherwise break the lock, and a same-named stranger on the
+    index (the index's pymysql_pool provides pymysqlpool) would be installed in its place; each is
+    listed for the user instead. A name whose releases are sdists only, or whose wheel could not
+    be read, is kept with a note: checking it would take a build. Offline (or with the index
+    unreachable) the guesses are left out, and said so.
     """
     listed = set(requirements)
     guessed = [a for a in proposal.added if not a.mapped and a.requirement in listed]
@@ -261,13 +269,14 @@ def _drop_unpublished(
         return requirements
     url = index_url(index)
     online = not args.offline and reachable(url)
-    published: dict[str, bool] = {}
+    found: dict[str, Provided] = {}
     if online:
+        names = sorted({item.requirement for item in guessed} | {d.requirement for d in conda})
         with ThreadPoolExecutor(max_workers=8) as pool:
-            names = [item.requirement for item in guessed] + [d.requirement for d in conda]
-            published = dict(zip(names, pool.map(lambda n: _published(url, n), names), strict=True))
+            answers = pool.map(lambda n: provided(url, canonical(n), python), names)
+            found = dict(zip(names, answers, strict=True))
     # a conda name taken as the PyPI name is dropped only when the index says it has no such one
-    missing = [d for d in conda if online and not published.get(d.requirement)]
+    missing = [d for d in conda if online and found[d.requirement].status == "absent"]
     for item in missing:
         proposal.notes.append(
             f"{item.source}: conda package {canonical(item.requirement)} is not on the package "
@@ -278,18 +287,46 @@ def _drop_unpublished(
     requirements = [r for r in requirements if r not in {d.requirement for d in missing}]
     dropped = []
     for item in guessed:
-        if published.get(item.requirement):
+        name = canonical(item.requirement)
+        module = resolve(item.module).provides or item.module.split(".")[0]
+        answer = found.get(item.requirement)
+        if answer is None or answer.status == "absent":
+            why = "not on the package index" if online else "not checked against the package index"
+            proposal.notes.append(
+                f"{item.where}: imports {item.module}, {why}: left out (a private package? add it "
+                f"with bootstrap add . NAME)"
+            )
+        elif answer.status == "wheel" and answer.modules and not answer.provides(module):
+            proposal.notes.append(
+                f"{item.where}: imports {item.module}, but the index's {name} does not provide "
+                f"{module} ({answer.wheel} has {_listed(answer.modules)}): left out (add the "
+                "distribution that provides it with bootstrap add . NAME)"
+            )
+        else:
+            if answer.status == "sdist":
+                why = "its releases are sdists only (only a build would tell)"
+            elif answer.status == "unknown":
+                why = answer.why
+            elif not answer.modules:
+                why = f"{answer.wheel} holds no module (it only requires others)"
+            else:
+                continue
+            proposal.notes.append(
+                f"{item.where}: imports {item.module}: kept as {name}; whether it provides "
+                f"{module} is not checked: {why}"
+            )
             continue
         dropped.append(item)
-        why = "not on the package index" if online else "not checked against the package index"
-        proposal.notes.append(
-            f"{item.where}: imports {item.module}, {why}: left out (a private package? add it "
-            f"with bootstrap add . NAME)"
-        )
     gone = {id(item) for item in dropped}
     proposal.added[:] = [a for a in proposal.added if id(a) not in gone]
     names = {item.requirement for item in dropped}
     return [r for r in requirements if r not in names]
+
+
+def _listed(modules: frozenset[str]) -> str:
+    """A wheel's top-level modules, the first few."""
+    top = sorted(m for m in modules if "." not in m)
+    return ", ".join(top[:4]) + (f" and {len(top) - 4} more" if len(top) > 4 else "")
 
 
 @dataclass(frozen=True)
@@ -482,30 +519,8 @@ def _wheel_pythons(
             continue
         if canonical(dist) != canonical(name) or release != Version(version):
             continue
-        for tag in tags:
-            if not (
-                tag.platform == "any" or ("linux" in tag.platform and "x86_64" in tag.platform)
-            ):
-                continue
-            for python in pythons:
-                nodot = python.replace(".", "")
-                major = python.split(".")[0]
-                if tag.interpreter in (f"cp{nodot}", f"py{nodot}", f"py{major}") or (
-                    tag.abi == "abi3"
-                    and tag.interpreter.startswith(f"cp{major}")
-                    and int(tag.interpreter[2:] or 0) <= int(nodot)
-                ):
-                    out.add(python)
+        out |= {python for python in pythons for tag in tags if serves(tag, python)}
     return out
-
-
-def _published(index: str, name: str) -> bool:
-    url = f"{index.rstrip('/')}/{canonical(name)}/"
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=10):
-            return True
-    except Exception:
-        return False
 
 
 # --- what the user reads ----------------------------------------------------------------------

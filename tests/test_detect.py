@@ -394,6 +394,7 @@ def test_the_fast_path_reads_what_the_parser_reads(source: str) -> None:
         ("google.cloud", None, "namespace"),
         ("flask_frozen", "Frozen_Flask", "pipreqs"),
         ("requests.adapters", "requests", "same name"),
+        ("graphql", "graphql-core", "table"),  # the index's graphql is another project's sdists
     ],
 )
 def test_imports_resolve_to_distributions(module: str, requirement: str | None, how: str) -> None:
@@ -401,6 +402,21 @@ def test_imports_resolve_to_distributions(module: str, requirement: str | None, 
 
     found = resolve(module)
     assert (found.requirement, found.how) == (requirement, how)
+
+
+@pytest.mark.parametrize(
+    ("module", "provides"),
+    [
+        ("google.cloud.pubsub_v1.types", "google.cloud.pubsub_v1"),
+        ("azure.storage.blob.BlobClient", "azure.storage.blob"),
+        ("requests.adapters", "requests"),
+        ("fitz", ""),  # mapped by the table: nothing to check
+    ],
+)
+def test_a_guess_names_the_import_its_distribution_must_provide(module: str, provides: str) -> None:
+    from bootstrap.detect.pypi_names import resolve
+
+    assert resolve(module).provides == provides
 
 
 @pytest.mark.parametrize(

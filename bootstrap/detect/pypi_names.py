@@ -59,6 +59,8 @@ class Resolution:
 
     requirement: str | None  # None: a namespace alone (import google), nothing to install by itself
     how: str  # "table" (bootstrap's own), "pipreqs", "namespace" or "same name" (a guess)
+    #: for a guess, the import its distribution must provide (google.cloud.storage, yaml)
+    provides: str = ""
 
     @property
     def known(self) -> bool:
@@ -89,10 +91,10 @@ def resolve(module: str) -> Resolution:
                 continue
             more = [re.sub(r"_v\d+(?:(?:alpha|beta|p)\d*)*$", "", m) for m in more]  # pubsub_v1
             name = "-".join([*parts[:end], *more]).replace("_", "-")
-            return Resolution(name, "namespace")
+            return Resolution(name, "namespace", ".".join(parts[: end + len(more)]))
     if parts[0] in roots:
         return Resolution(None, "namespace")
-    return Resolution(parts[0], "same name")
+    return Resolution(parts[0], "same name", parts[0])
 
 
 def distribution(module: str) -> str:

@@ -1,5 +1,6 @@
 """A package index on the loopback interface (PEP 691 JSON, sha256 of every file), serving the
-archives a test writes: crafted sdists whose build would leave a marker if anything ran them."""
+archives a test writes: crafted sdists whose build would leave a marker if anything ran them, and
+wheels holding the modules a test names. Files are served whole or, when asked, by byte range."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import hashlib
 import http.server
 import io
 import json
+import re
 import tarfile
 import threading
 import zipfile
@@ -33,14 +35,22 @@ def sdist(folder: Path, name: str, version: str, files: dict[str, str]) -> Path:
     return path
 
 
-def wheel(folder: Path, name: str, version: str, requires: list[str] = ()) -> Path:  # type: ignore[assignment]
-    """A pure-Python wheel with no code and ``requires`` as its dependencies."""
+def wheel(
+    folder: Path,
+    name: str,
+    version: str,
+    requires: list[str] = (),  # type: ignore[assignment]
+    modules: dict[str, bytes] | None = None,
+) -> Path:
+    """A pure-Python wheel with ``requires`` as its dependencies and ``modules`` (path → bytes;
+    none by default) as its code."""
     stem = f"{canonicalize_name(name).replace('-', '_')}-{version}"
     info = f"{stem}.dist-info"
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(
         f"Requires-Dist: {r}\n" for r in requires
     )
     files = {
+        **(modules or {}),
         f"{info}/METADATA": metadata.encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -66,8 +76,13 @@ def _project(filename: str) -> str | None:
 
 
 @contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """``http://127.0.0.1:PORT/simple`` listing every archive in ``folder``; stopped on exit."""
+def serve(folder: Path, ranges: bool = False, sent: list[int] | None = None) -> Iterator[str]:
+    """``http://127.0.0.1:PORT/simple`` listing every archive in ``folder``; stopped on exit.
+
+    With ``ranges`` a file is served by ``Range: bytes=A-B`` or ``bytes=-N`` (206) as well as
+    whole; without, the Range header is ignored, as some proxies do. ``sent`` receives the
+    number of bytes of each file answer.
+    """
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_HEAD(self) -> None:
@@ -95,6 +110,26 @@ def serve(folder: Path) -> Iterator[str]:
                     body, kind = body.encode(), SIMPLE_JSON
             elif len(parts) == 2 and parts[0] == "files" and (folder / parts[1]).is_file():
                 body, kind = (folder / parts[1]).read_bytes(), "application/octet-stream"
+                asked = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", ""))
+                if ranges and asked:
+                    size = len(body)
+                    if asked.group(1):
+                        start = int(asked.group(1))
+                        end = min(size - 1, int(asked.group(2) or size - 1))
+                    else:
+                        start, end = max(0, size - int(asked.group(2))), size - 1
+                    body = body[start : end + 1]
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    if sent is not None:
+                        sent.append(len(body))
+                    return
+                if sent is not None:
+                    sent.append(len(body))
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
