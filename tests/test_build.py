@@ -223,7 +223,7 @@ def test_dockerfile_quality(new_project: Callable[..., Path], shape: str) -> Non
 
 def _stages(text: str) -> dict[str, str]:
     """Each stage's instructions by its name."""
-    parts = re.split(r"^FROM \S+ AS (\w+)$", text, flags=re.M)
+    parts = re.split(r"^FROM \S+ AS ([\w-]+)$", text, flags=re.M)
     return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
@@ -235,29 +235,46 @@ def test_uv_fills_a_venv_in_the_builder_that_runtime_copies(
 
     project = _make(new_project, shape, "--ca-cert", os.environ.get("SSL_CERT_FILE", ""))
     stages = _stages((project / "Dockerfile").read_text())
-    assert list(stages) == ["base", "builder", "bytecode", "dev", "runtime"]
+    assert list(stages) == [
+        "base",
+        "builder",
+        "stack-pins",
+        "stack",
+        "environment",
+        "stack-bytecode",
+        "bytecode",
+        "dev",
+        "runtime",
+    ]
     builder, dev, runtime = stages["builder"], stages["dev"], stages["runtime"]
-    bytecode = stages["bytecode"]
     # uv pinned by version and by the sha256 of every wheel the catalog records, via pip's hash mode
     pin = uv_pin()
     wanted = f"uv=={pin['version']}" + "".join(
         f" --hash=sha256:{wheel['sha256']}" for wheel in pin["wheels"]
     )
     assert wanted in builder and "pip install --require-hashes --no-deps -r /tmp/uv.txt" in builder
-    # the hashed lock keeps hash checking under uv; the corporate CA and index reach uv
-    assert "set -- --require-hashes --no-deps; fi" in builder
-    assert (
-        'UV_DEFAULT_INDEX="$PIP_INDEX_URL" uv pip install --python /opt/venv/bin/python' in builder
-    )
     assert "UV_LINK_MODE=copy" in builder and "UV_SYSTEM_CERTS=1" in builder
-    # bytecode is compiled in a stage of its own, which the runtime copies and the dev stage skips
-    instructions = [ln for ln in builder.splitlines() if not ln.startswith("#")]
-    assert not [ln for ln in instructions if "COMPILE_BYTECODE" in ln], instructions
-    assert "ARG UV_COMPILE_BYTECODE=1" in bytecode
-    assert 'compileall.compile_dir("/opt/venv/lib"' in bytecode
+    # the stacks' pins install first, keyed by the content of the list cut from the lock; the whole
+    # lock goes over them, with hash checking kept and the corporate index reaching uv each time
+    assert "COPY --from=stack-pins /tmp/stack.txt /tmp/stack.txt" in stages["stack"]
+    install = 'UV_DEFAULT_INDEX="$PIP_INDEX_URL" uv pip install --python /opt/venv/bin/python'
+    assert f"{install} --require-hashes --no-deps -r /tmp/stack.txt" in stages["stack"]
+    for name in ("environment", "bytecode"):
+        assert "set -- --require-hashes --no-deps; fi" in stages[name], name
+        assert f'{install} "$@" -r /tmp/requirements.txt' in stages[name], name
+        assert "cp -a --parents -t /opt/added" in stages[name], name
+    # bytecode is compiled in stages of their own, which the runtime copies and the dev stage skips
+    for name in ("builder", "stack", "environment"):
+        instructions = [ln for ln in stages[name].splitlines() if not ln.startswith("#")]
+        assert not [ln for ln in instructions if "COMPILE_BYTECODE" in ln], (name, instructions)
+    assert 'compileall.compile_dir("/opt/venv/lib"' in stages["stack-bytecode"]
+    assert "ARG UV_COMPILE_BYTECODE=1" in stages["bytecode"]
+    assert "compileall.compile_file" in stages["bytecode"]
     # only the environment leaves the builder: no uv, cache or build-only package in dev or runtime
-    assert "COPY --from=bytecode /opt/venv /opt/venv" in runtime
-    assert "COPY --from=builder --chown=app:app /opt/venv /opt/venv" in dev
+    assert "COPY --from=stack-bytecode /opt/venv /opt/venv" in runtime
+    assert "COPY --from=bytecode /opt/added/opt/venv/ /opt/venv/" in runtime
+    assert "COPY --from=stack --chown=app:app /opt/venv /opt/venv" in dev
+    assert "COPY --from=environment --chown=app:app /opt/added/opt/venv/ /opt/venv/" in dev
     for stage in (dev, runtime):
         # uv may be lent to one RUN (a bind mount), never copied or set into the image
         kept = [ln for ln in stage.splitlines() if ln.startswith(("COPY", "ENV", "ADD"))]
@@ -314,3 +331,67 @@ def test_compose_project_names_are_unique_and_valid() -> None:
     name = compose_project_name("My.Project")
     assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name), name
     assert name.startswith("myproject-smoke-") and name != compose_project_name("other")
+
+
+LOCK = """\
+# The lock: a header comment
+--extra-index-url https://extra.example/simple
+anyio==4.0.0 \\
+    --hash=sha256:aaaa
+    # via httpx
+Flask==3.0.0 \\
+    --hash=sha256:bbbb \\
+    --hash=sha256:cccc
+    # via flask (catalog)
+httpx==0.28.1 ; platform_machine == 'x86_64' \\
+    --hash=sha256:dddd
+    # from requirements.in:9
+    # via my-tool
+itsdangerous==2.2.0 \\
+    --hash=sha256:eeee
+    # via flask
+my_tool==1.0 \\
+    --hash=sha256:ffff
+    # from requirements.in:8
+zope.interface==6.0 \\
+    --hash=sha256:9999
+    # via itsdangerous, my-tool
+"""
+
+
+def _stack_pins(project: Path, lock: str, tmp_path: Path) -> str:
+    """The generated Dockerfile's own step that cuts the stacks' pins, run on ``lock``."""
+    text = (project / "Dockerfile").read_text()
+    step = re.search(
+        r"^FROM builder AS stack-pins\n.*?^RUN (python -c .*?)\s*\\\n\s*> /tmp/stack.txt",
+        text,
+        re.M | re.S,
+    )
+    assert step, "no stack-pins step"
+    script = step[1].replace("\\\n", "").replace("/tmp/requirements.txt", str(tmp_path / "req.txt"))
+    (tmp_path / "req.txt").write_text(lock)
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_the_stacks_pins_are_cut_from_the_lock_with_their_hashes(
+    new_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """What the catalog lines need (and what that needs) goes first; the user's own lines and
+    what only they need do not, so adding one leaves the first layer's list unchanged."""
+    project = _make(new_project, "flask")
+    cut = _stack_pins(project, LOCK, tmp_path)
+    assert cut == (
+        "--extra-index-url https://extra.example/simple\n"
+        "Flask==3.0.0 \\\n    --hash=sha256:bbbb \\\n    --hash=sha256:cccc\n"
+        "itsdangerous==2.2.0 \\\n    --hash=sha256:eeee\n"
+        "zope.interface==6.0 \\\n    --hash=sha256:9999\n"
+    )
+    # a new requirement of the user's (and its dependency) changes the lock, not the list
+    more = LOCK + "tomli==2.0.0 \\\n    --hash=sha256:1111\n    # from requirements.in:10\n"
+    assert _stack_pins(project, more, tmp_path) == cut
+    # one that moves a shared pin changes the list: the stack layer is rebuilt
+    moved = LOCK.replace("itsdangerous==2.2.0", "itsdangerous==2.3.0")
+    assert "itsdangerous==2.3.0" in _stack_pins(project, moved, tmp_path)
+    # a lock without hashes (offline pins) has no list: everything goes in the second layer
+    assert _stack_pins(project, re.sub(r" \\\n +--hash=\S+", "", LOCK), tmp_path) == ""

@@ -21,6 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -538,3 +539,76 @@ def test_runtime_image_has_the_environment_but_no_uv_compiler_or_cache(work: Pat
         assert checked.stdout.strip() == "clean", (checked.returncode, checked.stdout)
     finally:
         docker("rmi", f"{tag}:runtime", f"{tag}:builder", check=False)
+
+
+def _docker_build(project: Path, tag: str, target: str) -> str:
+    """`docker build` of one target, its plain progress log (which says which steps were cached)."""
+    result = subprocess.run(
+        [DOCKER, "build", "--progress=plain", "--target", target, "--tag", tag, str(project)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **BUILD_ENV},
+        timeout=1200,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stderr
+
+
+def _cached(log: str, step: str) -> bool:
+    """Whether BuildKit served ``step`` (a "[stage n/m]" label) from its cache."""
+    ids = {line.split()[0] for line in log.splitlines() if f" [{step}] " in line}
+    return bool(ids) and all(f"{i} CACHED" in log for i in ids)
+
+
+def test_a_new_requirement_leaves_the_stack_layers_cached_and_reaches_both_images(
+    work: Path,
+) -> None:
+    """`bootstrap add` then a rebuild: the stacks' packages and their bytecode come from the cache;
+    the new package is in the runtime image with its bytecode, and in the dev container's."""
+    _standin("3.11")
+    project = _new(work / "addone", "addone", "3.11", "--stack", "flask", "--ca-cert", CA_BUNDLE)
+    tag = "bootstrap-test/addone"
+    try:
+        _docker_build(project, f"{tag}:runtime", "runtime")
+        added = run("add", project, "tomli", timeout=900)
+        assert added.returncode == 0, added.stderr
+        # a lock this engine's cache has never seen, whatever ran before: only the stacks' pins
+        # (which leave comments out) can make the rebuild find its first layers cached
+        lock = project / "requirements.txt"
+        lock.write_text(lock.read_text() + f"# {uuid.uuid4()}\n")
+        log = _docker_build(project, f"{tag}:runtime", "runtime")
+        for step in ("stack 2/2", "stack-bytecode 1/1", "runtime 1/5"):
+            assert _cached(log, step), (step, log[-3000:])
+        assert not _cached(log, "bytecode 2/2")
+        where = docker(
+            "run",
+            "--rm",
+            "--user",
+            "65534:65534",
+            f"{tag}:runtime",
+            "python",
+            "-c",
+            "import os, flask, tomli; print(os.path.dirname(tomli.__file__))",
+        ).strip()
+        docker(
+            "run",
+            "--rm",
+            f"{tag}:runtime",
+            "test",
+            "-f",
+            f"{where}/__pycache__/_parser.cpython-311.pyc",
+        )
+        dev = _docker_build(project, f"{tag}:dev", "dev")
+        assert _cached(dev, "stack 2/2"), dev[-3000:]
+        owner = docker(
+            "run",
+            "--rm",
+            f"{tag}:dev",
+            "bash",
+            "-c",
+            "python -c 'import tomli' && stat -c %U /opt/venv/lib/python3.11/site-packages/tomli",
+        )
+        assert owner.strip() == "app"
+    finally:
+        docker("rmi", f"{tag}:runtime", f"{tag}:dev", check=False)
