@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -360,17 +361,18 @@ zope.interface==6.0 \\
 
 
 def _stack_pins(project: Path, lock: str, tmp_path: Path) -> str:
-    """The generated Dockerfile's own step that cuts the stacks' pins, run on ``lock``."""
+    """The generated project's own script that cuts the stacks' pins (the Dockerfile's
+    stack-pins step), run on ``lock`` with the oldest Python the image may have."""
     text = (project / "Dockerfile").read_text()
-    step = re.search(
-        r"^FROM builder AS stack-pins\n.*?^RUN (python -c .*?)\s*\\\n\s*> /tmp/stack.txt",
-        text,
-        re.M | re.S,
-    )
-    assert step, "no stack-pins step"
-    script = step[1].replace("\\\n", "").replace("/tmp/requirements.txt", str(tmp_path / "req.txt"))
+    assert "RUN python /tmp/stack-pins.py /tmp/requirements.txt > /tmp/stack.txt" in text
     (tmp_path / "req.txt").write_text(lock)
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    script = project / ".devcontainer" / "stack-pins.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "req.txt")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
