@@ -49,7 +49,7 @@ from bootstrap.requirements import RequirementsIn, is_pinned, pins_of
 from bootstrap.requirements import parse as parse_requirements
 from bootstrap.resolution import VCS, explain_failure, origins_of
 from bootstrap.safe_io import read_project_file
-from bootstrap.sdist import newest_sdist, sdist_metadata
+from bootstrap.sdist import NoSdist, newest_sdist, sdist_metadata, sdists_in
 from bootstrap.writer import Op, write_file
 from bootstrap.writer import apply as write_ops
 
@@ -170,14 +170,36 @@ _LEARNED_LOCK = threading.Lock()
 _WHEELS_REQUIRED = re.compile(r"Wheels are required for `([A-Za-z0-9._-]+)`")
 
 
-def _stand_in_for(
+#: sdists read at once for a range of releases uv says has no usable wheels: the resolver
+#: walks down such a range one release per run (arcgis has twenty below its wheels)
+SDISTS_PER_ROUND = 8
+
+
+def _stand_ins_for(
     name: str, stderr: str, python: str, index: str, known: set[tuple[str, str]]
-) -> dict[str, Any] | None:
-    """``lock_metadata`` for the release of ``name`` uv could not use without building it: the
-    highest version uv's message names (else the newest sdist), read as text from its sdist."""
-    pattern = rf"(?<![\w.-]){re.escape(name)}==([0-9][^\s,`]*)"
+) -> list[dict[str, Any]]:
+    """``lock_metadata`` for releases of ``name`` uv could not use without building them, read
+    as text from their sdists: the newest sdists of each range uv says has no usable wheels
+    (``arcgis<=2.4.0 has no usable wheels``: several at once, as the resolver would otherwise
+    ask for them one run at a time), else the highest version uv's message names that has an
+    sdist (a named release may have wheels only, for other Pythons), else the newest."""
+    name_re = rf"(?<![\w.-]){re.escape(name)}"
+    key = canonicalize_name(name)
+    ranged: list[str] = []
+    for spec in re.findall(
+        name_re + r"((?:[<>=!~]=?[0-9][^\s,`]*,?)+) (?:has|have) no usable wheels",
+        stderr,
+        flags=re.IGNORECASE,
+    ):
+        found = sdists_in(name, spec.rstrip(","), python, index, limit=SDISTS_PER_ROUND * 2)
+        ranged += [v for v in found if (key, v) not in known][:SDISTS_PER_ROUND]
+    if ranged:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            read = list(pool.map(lambda v: _read_sdist(name, v, index), dict.fromkeys(ranged)))
+        if entries := [entry for entry in read if entry is not None]:
+            return entries
     named = []
-    for text in re.findall(pattern, stderr, flags=re.IGNORECASE):
+    for text in re.findall(name_re + r"==([0-9][^\s,`]*)", stderr, flags=re.IGNORECASE):
         try:
             named.append(Version(text.rstrip(".")))
         except InvalidVersion:
@@ -186,10 +208,18 @@ def _stand_in_for(
     if not candidates:
         newest = newest_sdist(name, "", python, index)
         candidates = [newest] if newest else []
-    for version in candidates:
-        if (canonicalize_name(name), version) not in known:
-            return sdist_metadata(name, version, index)
-    return None
+    for version in dict.fromkeys(candidates):
+        if (key, version) not in known and (entry := _read_sdist(name, version, index)):
+            return [entry]
+    return []
+
+
+def _read_sdist(name: str, version: str, index: str) -> dict[str, Any] | None:
+    """The release's metadata from its sdist; None when it has wheels only (for other Pythons)."""
+    try:
+        return sdist_metadata(name, version, index)
+    except NoSdist:
+        return None
 
 
 def _real_hashes(text: str, stand_ins: set[tuple[str, str]], indexes: Sequence[str]) -> str:
@@ -383,17 +413,17 @@ def lock_with_uv(
                 if result.returncode == 0:
                     break
                 known = {(canonicalize_name(e["name"]), str(e["version"])) for e in declared}
-                entry = None
+                entries: list[dict[str, Any]] = []
                 for name in dict.fromkeys(_WHEELS_REQUIRED.findall(result.stderr)):
                     # a release with no wheel: read its sdist's PKG-INFO as text, then retry
-                    entry = _stand_in_for(name, result.stderr, python, index, known)
-                    if entry is not None:
+                    entries = _stand_ins_for(name, result.stderr, python, index, known)
+                    if entries:
                         break
-                if entry is None:
+                if not entries:
                     raise explain_failure(result.stderr, parsed, python, where, command)
-                declared.append(entry)
+                declared += entries
                 with _LEARNED_LOCK:
-                    _LEARNED.setdefault(index, []).append(entry)
+                    _LEARNED.setdefault(index, []).extend(entries)
             else:
                 last = ", ".join(f"{e['name']}=={e['version']}" for e in declared[-3:])
                 raise BootstrapError(

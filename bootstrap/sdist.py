@@ -142,6 +142,10 @@ def read_metadata(archive: bytes, filename: str) -> dict[str, Any]:
     }
 
 
+class NoSdist(BootstrapError):
+    """The release has no source archive on the index (wheels only, or none at all)."""
+
+
 def sdist_metadata(name: str, version: str, index: str) -> dict[str, Any]:
     """``lock_metadata`` for ``name`` ``version`` from its sdist on ``index`` (cached)."""
     key = f"{canonicalize_name(name)}-{version}.json"
@@ -158,7 +162,7 @@ def sdist_metadata(name: str, version: str, index: str) -> dict[str, Any]:
         if sdist_version(f.get("filename", ""), name) == Version(version)
     ]
     if not files:
-        raise BootstrapError(
+        raise NoSdist(
             f"{name}=={version} has no wheel for the target and no sdist on {index}: "
             "pin a version that has one"
         )
@@ -184,13 +188,19 @@ def sdist_metadata(name: str, version: str, index: str) -> dict[str, Any]:
 
 def newest_sdist(name: str, spec: str, python: str, index: str) -> str | None:
     """The newest version of ``name`` matching ``spec`` with an sdist that accepts ``python``."""
+    found = sdists_in(name, spec, python, index, limit=1)
+    return found[0] if found else None
 
+
+def sdists_in(name: str, spec: str, python: str, index: str, limit: int) -> list[str]:
+    """The ``limit`` newest versions of ``name`` matching ``spec`` with an sdist that accepts
+    ``python`` (as far as the index says), newest first."""
     try:
         wanted = SpecifierSet(spec)
     except InvalidSpecifier:
-        return None
+        return []
     target = Version(f"{python}.0")
-    best: Version | None = None
+    found: set[Version] = set()
     for entry in index_entries(index, name):
         version = sdist_version(entry.get("filename", ""), name)
         if version is None or entry.get("yanked") or version not in wanted:
@@ -203,6 +213,5 @@ def newest_sdist(name: str, spec: str, python: str, index: str) -> str | None:
                 continue
         except InvalidSpecifier:
             pass
-        if best is None or version > best:
-            best = version
-    return str(best) if best else None
+        found.add(version)
+    return [str(v) for v in sorted(found, reverse=True)[:limit]]

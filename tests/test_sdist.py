@@ -6,6 +6,8 @@ import io
 import tarfile
 import zipfile
 
+from packaging.specifiers import SpecifierSet
+
 from bootstrap.sdist import read_metadata, sdist_version
 
 SETUP_PY = "open('/tmp/ran-setup-py', 'w').write('ran')\n"
@@ -83,3 +85,40 @@ def test_lock_file_names_with_a_dash_in_the_version_match_their_release() -> Non
         Version("1.16.6"),
     )
     assert file_version("setup.exe") is None
+
+
+def test_a_range_without_wheels_is_read_several_sdists_at_once(monkeypatch) -> None:
+    """uv walks down a range of source-only releases one run at a time (arcgis<=2.4.0, twenty
+    of them): the lock reads the newest few at once; a named release with wheels only (for other
+    Pythons: arcgis 2.4.2) is skipped rather than refused."""
+    from bootstrap import lock
+    from bootstrap.sdist import NoSdist
+
+    index = {"2.4.2": False, "2.4.0": True, "2.3.1": True, "2.3.0": True}  # version: has sdist
+    monkeypatch.setattr(
+        lock,
+        "sdists_in",
+        lambda name, spec, python, url, limit: [
+            v for v in index if index[v] and v in SpecifierSet(spec)
+        ][:limit],
+    )
+
+    def metadata(name: str, version: str, url: str) -> dict:
+        if not index[version]:
+            raise NoSdist(f"{name}=={version}: no sdist")
+        return {"name": name, "version": version, "requires_dist": []}
+
+    monkeypatch.setattr(lock, "sdist_metadata", metadata)
+    stderr = (
+        "Because arcgis<=2.4.0 has no usable wheels and ... arcgis==2.4.2 depends on Python>=3.10\n"
+        "hint: Wheels are required for `arcgis`"
+    )
+    read = lock._stand_ins_for("arcgis", stderr, "3.9", "https://index", {("arcgis", "2.4.0")})
+    assert [e["version"] for e in read] == ["2.3.1", "2.3.0"]  # 2.4.0 known already
+    named = "Because arcgis==2.4.2 depends on ... and arcgis==2.3.1 has no usable wheels"
+    assert [e["version"] for e in lock._stand_ins_for("arcgis", named, "3.9", "x", set())] == [
+        "2.3.1"
+    ]
+    only_wheels = "Because arcgis==2.4.2 depends on Python>=3.10"
+    monkeypatch.setattr(lock, "newest_sdist", lambda *a: None)
+    assert lock._stand_ins_for("arcgis", only_wheels, "3.9", "x", set()) == []
