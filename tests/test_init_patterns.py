@@ -554,3 +554,26 @@ def test_a_python3_kernel_outweighs_a_python2_only_import_in_a_helper(tmp_path: 
     out = dry_run(project)
     assert "Python   3.12  — kernel python3, 01-Intro.ipynb: Python 3, the catalog default" in out
     assert "website/fabfile.py:1: imports SocketServer, a Python 2 standard-library module" in out
+
+
+@pytest.mark.parametrize(
+    ("files", "line"),
+    [
+        ({"install.R": "install.packages('ggplot2')\n", "runtime.txt": "r-4.5.1-2025-06-13\n"},
+         "note: install.R belongs to an R project"),
+        ({".binder/Project.toml": '[deps]\nExample = "7876af07"\n'},
+         "note: .binder/Project.toml belongs to a Julia project"),
+        ({"default.nix": "with import <nixpkgs> {}; mkShell {}\n"},
+         "note: default.nix belongs to a Nix project"),
+    ],
+)  # fmt: skip
+def test_another_language_s_project_is_named_in_the_report(
+    tmp_path: Path, files: dict[str, str], line: str
+) -> None:
+    """repo2docker's R, Julia and Nix fixtures have no Python: the answers are the defaults, and
+    the report says the other language is not installed rather than leave the user guessing."""
+    project = write_tree(tmp_path / "other", files)
+    out = dry_run(project)
+    assert "note: no Python source or notebook in" in out
+    assert line + ": bootstrap's containers carry Python" in out, out
+    assert "belongs to" not in dry_run(write_tree(tmp_path / "py", {"a.py": "x = 1\n"}))
