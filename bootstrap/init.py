@@ -26,6 +26,7 @@ from bootstrap.answers import Answers, layered, split_ids, validate
 from bootstrap.catalog import Catalog
 from bootstrap.detect import propose, scan
 from bootstrap.detect.pypi_names import canonical, resolve
+from bootstrap.detect.requirements import config_root
 from bootstrap.errors import LockConflict, MissingRelease, UsageError
 from bootstrap.index import index_url, reachable
 from bootstrap.inputs import Inputs, existing_dir, interactive, load_catalog
@@ -499,6 +500,28 @@ def _moved(line: str, moved: dict[str, tuple[str, str]]) -> str:
     return str(requirement)
 
 
+#: files that say a repository is another language's (repo2docker's R, Julia and Nix buildpacks)
+OTHER_LANGUAGES = {
+    "install.R": "R",
+    "DESCRIPTION": "R",
+    "Project.toml": "Julia",
+    "JuliaProject.toml": "Julia",
+    "REQUIRE": "Julia",
+    "default.nix": "Nix",
+}
+
+
+def _other_languages(project: Path) -> list[tuple[str, str]]:
+    """The other languages' files at the project's configuration root (binder/ first)."""
+    root = config_root(project)
+    prefix = "" if root == project else f"{root.name}/"
+    return [
+        (prefix + name, language)
+        for name, language in OTHER_LANGUAGES.items()
+        if (root / name).is_file() and not (root / name).is_symlink()
+    ]
+
+
 def _number(python: str) -> float:
     major, minor = python.split(".")[:2]
     return int(major) * 100 + int(minor)
@@ -557,6 +580,12 @@ def _report(facts: Any, proposal: Any, answers: Answers, catalog: Catalog) -> No
             f"  note: no Python source or notebook in {facts.project}: the answers are the "
             "catalog's defaults (pass --python, --stack or --driver to choose)"
         )
+        for marker, language in _other_languages(facts.project):
+            print(
+                f"  note: {marker} belongs to {'an' if language == 'R' else 'a'} {language} project: "
+                "bootstrap's containers carry "
+                f"Python, and {language} is not installed in them"
+            )
     for conflict in proposal.conflicts:
         print(f"  conflict: {conflict}")
     unplaced = [n for n in proposal.notes if _unplaced(n)]

@@ -637,7 +637,7 @@ def test_root_scripts_are_read_without_binder_and_links_are_not(tmp_path: Path) 
     assert run("init", none, "--no-input", "--offline").returncode == 0
     dockerfile = (none / "Dockerfile").read_text(encoding="utf-8")
     assert "postBuild" not in dockerfile and "ENTRYPOINT" not in dockerfile
-    assert "COPY --from=bytecode /opt/venv /opt/venv" in dockerfile  # root's, read-only to the app
+    assert "COPY --from=stack-bytecode /opt/venv /opt/venv" in dockerfile  # root's: read-only
 
 
 def test_a_recorded_script_path_outside_repo2dockers_places_is_refused(tmp_path: Path) -> None:
@@ -651,3 +651,26 @@ def test_a_recorded_script_path_outside_repo2dockers_places_is_refused(tmp_path:
     assert result.returncode == 2, result.stdout + result.stderr
     assert "post_build" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(project) == before
+
+
+@pytest.mark.parametrize(
+    ("files", "line"),
+    [
+        ({"install.R": "install.packages('ggplot2')\n", "runtime.txt": "r-4.5.1-2025-06-13\n"},
+         "note: install.R belongs to an R project"),
+        ({".binder/Project.toml": '[deps]\nExample = "7876af07"\n'},
+         "note: .binder/Project.toml belongs to a Julia project"),
+        ({"default.nix": "with import <nixpkgs> {}; mkShell {}\n"},
+         "note: default.nix belongs to a Nix project"),
+    ],
+)  # fmt: skip
+def test_another_language_s_project_is_named_in_the_report(
+    tmp_path: Path, files: dict[str, str], line: str
+) -> None:
+    """repo2docker's R, Julia and Nix fixtures have no Python: the answers are the defaults, and
+    the report says the other language is not installed rather than leave the user guessing."""
+    project = write_tree(tmp_path / "other", files)
+    out = dry_run(project)
+    assert "note: no Python source or notebook in" in out
+    assert line + ": bootstrap's containers carry Python" in out, out
+    assert "belongs to" not in dry_run(write_tree(tmp_path / "py", {"a.py": "x = 1\n"}))
