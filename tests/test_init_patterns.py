@@ -674,3 +674,34 @@ def test_another_language_s_project_is_named_in_the_report(
     assert "note: no Python source or notebook in" in out
     assert line + ": bootstrap's containers carry Python" in out, out
     assert "belongs to" not in dry_run(write_tree(tmp_path / "py", {"a.py": "x = 1\n"}))
+
+
+def test_pipfile_paths_git_extras_and_markers(tmp_path: Path) -> None:
+    """repo2docker's pipfile/setup-py-explicit: `dummy = {path=".", editable=true}` is the
+    project itself (installed in the image, not looked up on the index as 'dummy'); git, extras
+    and markers entries become the requirements pipenv would install."""
+    project = write_tree(
+        tmp_path / "pipenv-project",
+        {
+            "Pipfile": (
+                '[packages]\nsix = "==1.16.0"\ndummy = {path=".", editable=true}\n'
+                'requests = {version = "==2.31.0", extras = ["socks"]}\n'
+                'colorama = {version = "==0.4.6", markers = "sys_platform == \'win32\'"}\n'
+                'tool = {git = "https://example.org/tool.git", ref = "v1"}\n'
+                'outside = {path = "../elsewhere"}\n'
+            ),
+            "setup.py": "from setuptools import setup\nsetup(name='dummy')\n",
+            "dummy/__init__.py": "",
+        },
+    )
+    out = dry_run(project)
+    assert "Keeps    six==1.16.0  — Pipfile:2" in out
+    assert "dummy" not in [line.split()[1] for line in out.splitlines() if "Keeps" in line]
+    assert "Keeps    requests[socks]==2.31.0  — Pipfile:4" in out, out
+    assert 'Keeps    colorama==0.4.6; sys_platform == "win32"  — Pipfile:5' in out, out
+    assert "Keeps    tool @ git+https://example.org/tool.git@v1  — Pipfile:6" in out, out
+    assert "Pipfile:7: outside's path '../elsewhere' is not a folder of this project" in out
+    result = run("init", project, "--no-input", "--offline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    answers = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))
+    assert "-e ." in answers["local_requirements"]

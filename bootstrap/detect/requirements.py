@@ -138,10 +138,32 @@ def local_path(line: str) -> str | None:
 
 def local_paths(project: Path, warnings: list[str]) -> list[Declared]:
     """The project itself and its own folders, as the top-level requirements*.txt name them
-    (``-e .``): installed in the image after the lock, never built on this machine. A path
-    outside the project is reported and left out: the image could not install it."""
+    (``-e .``) or the Pipfile does (``{path = ".", editable = true}``): installed in the image
+    after the lock, never built on this machine. A path outside the project is reported and left
+    out: the image could not install it."""
     root = config_root(project)
     out: list[Declared] = []
+    pipfile = root / "Pipfile"
+    if pipfile.is_file() and not (root / "Pipfile.lock").is_file():
+        data, text = read_toml(pipfile, "Pipfile", [])
+        rel = pipfile.relative_to(project).as_posix()
+        for section in ("packages", "dev-packages"):
+            packages = data.get(section, {})
+            for name, spec in packages.items() if isinstance(packages, dict) else []:
+                if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+                    continue
+                where = (root / spec["path"]).resolve()
+                line = f"{rel}:{_line_of_name(text, str(name))}"
+                if not where.is_relative_to(project.resolve()) or not where.exists():
+                    warnings.append(
+                        f"{line}: {name}'s path {spec['path']!r} is not a folder of this "
+                        "project, so the image cannot install it: left out"
+                    )
+                    continue
+                relative = where.relative_to(project.resolve()).as_posix()
+                shown = "." if relative == "." else f"./{relative}"
+                prefix = "-e " if spec.get("editable") is True else ""
+                out.append(Declared(prefix + shown, line))
     for path in sorted(root.glob("requirements*.txt")):
         if not path.is_file() or not path.resolve().is_relative_to(project.resolve()):
             continue
@@ -401,14 +423,33 @@ def from_pipfile(
     for section in sections:  # repo2docker installs both (pipenv --dev)
         packages = data.get(section, {})
         for name, spec in packages.items() if isinstance(packages, dict) else []:
-            version = str(spec.get("version", "*")) if isinstance(spec, dict) else str(spec)
-            requirement = normalise(name + ("" if version.strip() == "*" else version))
+            requirement = _pipfile_requirement(str(name), spec)
             if requirement:
                 where = f"{rel.as_posix()}:{_line_of_name(text, name)}"
                 out.append(
                     Declared(requirement, where + (DEV_MARK if section != "packages" else ""))
                 )
     return out
+
+
+def _pipfile_requirement(name: str, spec: Any) -> str | None:
+    """A Pipfile entry as a requirement: ``"*"``, ``"==1.0"``, ``{version, extras, markers}``,
+    ``{git, ref}`` (kept as ``name @ git+URL@ref``); a ``{path}`` is the project's own folder,
+    which ``local_paths`` installs; ``{file}`` (an archive URL) is left out like any URL."""
+    if not isinstance(spec, dict):
+        version = str(spec).strip()
+        return normalise(name + ("" if version == "*" else version))
+    if "path" in spec or "file" in spec:
+        return None
+    extras = spec.get("extras")
+    extra = f"[{','.join(map(str, extras))}]" if isinstance(extras, list) and extras else ""
+    if "git" in spec:
+        ref = spec.get("ref")
+        return normalise(f"{name}{extra} @ git+{spec['git']}" + (f"@{ref}" if ref else ""))
+    version = str(spec.get("version", "*")).strip()
+    markers = spec.get("markers")
+    marker = f"; {markers}" if isinstance(markers, str) and markers.strip() else ""
+    return normalise(name + extra + ("" if version == "*" else version) + marker)
 
 
 def read_environment_yml(project: Path, warnings: list[str]) -> tuple[dict[str, Any], str, str]:
