@@ -183,7 +183,9 @@ def _stand_ins_for(
     (``arcgis<=2.4.0 has no usable wheels``: several at once, as the resolver would otherwise
     ask for them one run at a time), else the highest version uv's message names that has an
     sdist (a named release may have wheels only, for other Pythons), else the newest."""
-    name_re = rf"(?<![\w.-]){re.escape(name)}"
+    name_re = (
+        rf"(?<![\w.-]){re.escape(name)}(?:\{{[^}}]*\}})?"  # adyen{python_full_version < '3.10'}
+    )
     key = canonicalize_name(name)
     ranged: list[str] = []
     for spec in re.findall(

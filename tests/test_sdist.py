@@ -119,6 +119,10 @@ def test_a_range_without_wheels_is_read_several_sdists_at_once(monkeypatch) -> N
     assert [e["version"] for e in lock._stand_ins_for("arcgis", named, "3.9", "x", set())] == [
         "2.3.1"
     ]
+    marked = "Because arcgis{python_full_version < '3.10'}==2.3.0 has no usable wheels"  # saleor
+    assert [e["version"] for e in lock._stand_ins_for("arcgis", marked, "3.9", "x", set())] == [
+        "2.3.0"
+    ]
     only_wheels = "Because arcgis==2.4.2 depends on Python>=3.10"
     monkeypatch.setattr(lock, "newest_sdist", lambda *a: None)
     assert lock._stand_ins_for("arcgis", only_wheels, "3.9", "x", set()) == []
