@@ -471,8 +471,10 @@ def _compiled(files: list[dict[str, Any]], name: str) -> bool:
 def _first_release_with_wheel(
     files: list[dict[str, Any]], name: str, version: str, python: str
 ) -> str | None:
-    """The oldest release after ``version`` with a Linux x86_64 (or pure) wheel for ``python``."""
-    releases: set[Version] = set()
+    """The oldest release after ``version`` with a Linux x86_64 (or pure) wheel for ``python``.
+
+    Each file name is parsed once (numpy lists thousands of files over a hundred releases)."""
+    by_release: dict[Version, list[dict[str, Any]]] = {}
     for entry in files:
         try:
             dist, release, _build, _tags = parse_wheel_filename(entry.get("filename", ""))
@@ -483,9 +485,9 @@ def _first_release_with_wheel(
             and release > Version(version)
             and not (release.is_prerelease or entry.get("yanked"))
         ):
-            releases.add(release)
-    for release in sorted(releases):
-        if python in _wheel_pythons(files, name, str(release), [python]):
+            by_release.setdefault(release, []).append(entry)
+    for release in sorted(by_release):
+        if python in _wheel_pythons(by_release[release], name, str(release), [python]):
             return str(release)
     return None
 
