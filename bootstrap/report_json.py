@@ -147,7 +147,8 @@ def init_document(
         answers={
             key: answers[key]
             for key in ("name", "description", "python", "stacks", "drivers", "options")
-        },
+        }
+        | {key: answers[key] for key in ("post_build", "start") if answers.get(key)},
         evidence=dict(proposal.evidence),
         requirements={
             "kept": [{"requirement": k.requirement, "source": k.source} for k in proposal.kept],

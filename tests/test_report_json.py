@@ -183,3 +183,18 @@ def test_build_and_smoke(new_project: Callable[..., Path]) -> None:
         assert "smoke tests passed" in result.stderr  # the table went to stderr
     finally:
         subprocess.run([docker, "rmi", "-f", tag], capture_output=True)
+
+
+def test_init_json_lists_the_repo2docker_scripts_it_records(tmp_path: Path) -> None:
+    """postBuild and start are answers init records (binder/ first): --json says so too."""
+    project = write_tree(
+        tmp_path / "binder-scripts",
+        {"binder/postBuild": "echo hi\n", "binder/start": 'exec "$@"\n', "a.py": "x = 1\n"},
+    )
+    doc = _document(run("init", project, "--dry-run", "--json", "--offline"), "init")
+    assert doc["answers"]["post_build"] == "binder/postBuild"
+    assert doc["answers"]["start"] == "binder/start"
+    plain = write_tree(tmp_path / "plain", {"a.py": "x = 1\n"})
+    assert (
+        "post_build" not in _document(run("init", plain, "--dry-run", "--json"), "init")["answers"]
+    )
