@@ -689,6 +689,7 @@ def test_pipfile_paths_git_extras_and_markers(tmp_path: Path) -> None:
                 'colorama = {version = "==0.4.6", markers = "sys_platform == \'win32\'"}\n'
                 'tool = {git = "https://example.org/tool.git", ref = "v1"}\n'
                 'outside = {path = "../elsewhere"}\n'
+                'nul = {path = "a\\u0000b"}\nnumber = {path = 5}\nodd = {git = 7}\n'
             ),
             "setup.py": "from setuptools import setup\nsetup(name='dummy')\n",
             "dummy/__init__.py": "",
@@ -701,6 +702,7 @@ def test_pipfile_paths_git_extras_and_markers(tmp_path: Path) -> None:
     assert 'Keeps    colorama==0.4.6; sys_platform == "win32"  — Pipfile:5' in out, out
     assert "Keeps    tool @ git+https://example.org/tool.git@v1  — Pipfile:6" in out, out
     assert "Pipfile:7: outside's path '../elsewhere' is not a folder of this project" in out
+    assert "Pipfile:8: nul's path 'a\\x00b' is not a folder of this project" in out
     result = run("init", project, "--no-input", "--offline")
     assert result.returncode == 0, result.stdout + result.stderr
     answers = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))

@@ -152,9 +152,13 @@ def local_paths(project: Path, warnings: list[str]) -> list[Declared]:
             for name, spec in packages.items() if isinstance(packages, dict) else []:
                 if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
                     continue
-                where = (root / spec["path"]).resolve()
                 line = f"{rel}:{_line_of_name(text, str(name))}"
-                if not where.is_relative_to(project.resolve()) or not where.exists():
+                try:
+                    where = (root / spec["path"]).resolve()
+                    inside = where.is_relative_to(project.resolve()) and where.exists()
+                except (OSError, ValueError):  # a NUL byte, a loop of links
+                    inside = False
+                if not inside:
                     warnings.append(
                         f"{line}: {name}'s path {spec['path']!r} is not a folder of this "
                         "project, so the image cannot install it: left out"
