@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import Requirement
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
 from bootstrap import pipeline
@@ -35,7 +34,7 @@ from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
 from bootstrap.provides import Provided, provided, serves
 from bootstrap.report_json import init_document
-from bootstrap.sdist import index_entries
+from bootstrap.sdist import index_entries, wheels_of
 
 #: locks init tries: each retry follows one refusal it can act on (a component left out, a pin of
 #: a deleted release unpinned); saleor 3.9.0 meets three
@@ -458,14 +457,7 @@ def _moved_forward(
 def _compiled(files: list[dict[str, Any]], name: str) -> bool:
     """Whether any release of ``name`` ships a platform wheel: a compiled package, whose old
     sources need old compilers and headers (a pure-Python sdist installs anywhere)."""
-    for entry in files:
-        try:
-            dist, _release, _build, tags = parse_wheel_filename(entry.get("filename", ""))
-        except InvalidWheelFilename:
-            continue
-        if canonical(dist) == canonical(name) and any(t.platform != "any" for t in tags):
-            return True
-    return False
+    return any(t.platform != "any" for _e, _v, tags in wheels_of(files, name) for t in tags)
 
 
 def _first_release_with_wheel(
@@ -475,16 +467,8 @@ def _first_release_with_wheel(
 
     Each file name is parsed once (numpy lists thousands of files over a hundred releases)."""
     by_release: dict[Version, list[dict[str, Any]]] = {}
-    for entry in files:
-        try:
-            dist, release, _build, _tags = parse_wheel_filename(entry.get("filename", ""))
-        except InvalidWheelFilename:
-            continue
-        if (
-            canonical(dist) == canonical(name)
-            and release > Version(version)
-            and not (release.is_prerelease or entry.get("yanked"))
-        ):
+    for entry, release, _tags in wheels_of(files, name):
+        if release > Version(version) and not (release.is_prerelease or entry.get("yanked")):
             by_release.setdefault(release, []).append(entry)
     for release in sorted(by_release):
         if python in _wheel_pythons(by_release[release], name, str(release), [python]):
@@ -534,15 +518,8 @@ def _wheel_pythons(
 ) -> set[str]:
     """The Pythons of ``pythons`` that a Linux x86_64 (or pure) wheel of name==version serves."""
     out: set[str] = set()
-    for entry in files:
-        filename = entry.get("filename", "")
-        if not filename.endswith(".whl") or entry.get("yanked"):
-            continue
-        try:
-            dist, release, _build, tags = parse_wheel_filename(filename)
-        except InvalidWheelFilename:
-            continue
-        if canonical(dist) != canonical(name) or release != Version(version):
+    for entry, release, tags in wheels_of(files, name):
+        if entry.get("yanked") or release != Version(version):
             continue
         out |= {python for python in pythons for tag in tags if serves(tag, python)}
     return out

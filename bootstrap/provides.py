@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from packaging.tags import Tag
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from bootstrap.index import ssl_context
+from bootstrap.sdist import wheels_of
 
 MB = 1024 * 1024
 #: a wheel read in full where the index ignores Range, and the most ranged reads fetch of one
@@ -81,15 +82,8 @@ def choose_wheel(files: list[dict[str, Any]], name: str, python: str) -> dict[st
     """The wheel of the newest release that has one (a final release before a pre-release),
     one that installs on ``python`` where the release has it."""
     found: list[tuple[bool, Version, bool, dict[str, Any]]] = []
-    for entry in files:
-        filename = entry.get("filename", "")
-        if not filename.endswith(".whl") or entry.get("yanked"):
-            continue
-        try:
-            dist, version, _build, tags = parse_wheel_filename(filename)
-        except (InvalidWheelFilename, ValueError):
-            continue
-        if canonicalize_name(dist) != canonicalize_name(name):
+    for entry, version, tags in wheels_of(files, name):
+        if entry.get("yanked"):
             continue
         fits = any(serves(tag, python) for tag in tags)
         found.append((not version.is_prerelease, version, fits, entry))

@@ -19,12 +19,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from bootstrap.errors import BootstrapError
@@ -61,6 +63,23 @@ def index_entries(index: str, name: str, timeout: float = 60) -> list[dict[str, 
     for entry in files:
         entry["url"] = urllib.parse.urljoin(url, entry.get("url", ""))
     return files
+
+
+def wheels_of(
+    files: list[dict[str, Any]], name: str
+) -> Iterator[tuple[dict[str, Any], Version, frozenset[Tag]]]:
+    """The index's wheel files of ``name`` (yanked ones too: callers decide), each with its
+    version and tags; files of other names and unparsable names are skipped."""
+    for entry in files:
+        filename = entry.get("filename", "")
+        if not filename.endswith(".whl"):
+            continue
+        try:
+            dist, version, _build, tags = parse_wheel_filename(filename)
+        except (InvalidWheelFilename, ValueError):
+            continue
+        if canonicalize_name(dist) == canonicalize_name(name):
+            yield entry, version, tags
 
 
 def sdist_version(filename: str, name: str) -> Version | None:
