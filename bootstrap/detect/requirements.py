@@ -153,19 +153,13 @@ def local_paths(project: Path, warnings: list[str]) -> list[Declared]:
                 if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
                     continue
                 line = f"{rel}:{_line_of_name(text, str(name))}"
-                try:
-                    where = (root / spec["path"]).resolve()
-                    inside = where.is_relative_to(project.resolve()) and where.exists()
-                except (OSError, ValueError):  # a NUL byte, a loop of links
-                    inside = False
-                if not inside:
+                shown = _project_folder(project, root / spec["path"])
+                if shown is None:
                     warnings.append(
                         f"{line}: {name}'s path {spec['path']!r} is not a folder of this "
                         "project, so the image cannot install it: left out"
                     )
                     continue
-                relative = where.relative_to(project.resolve()).as_posix()
-                shown = "." if relative == "." else f"./{relative}"
                 prefix = "-e " if spec.get("editable") is True else ""
                 out.append(Declared(prefix + shown, line))
     for path in sorted(root.glob("requirements*.txt")):
@@ -180,21 +174,32 @@ def local_paths(project: Path, warnings: list[str]) -> list[Declared]:
                 continue
             target = found.removeprefix("-e ").rpartition("@")[2].strip()
             target = target.removeprefix("file://").removeprefix("file:")
-            where = (path.parent / target).resolve()
-            if not where.is_relative_to(project.resolve()) or not where.exists():
+            shown = _project_folder(project, path.parent / target)
+            if shown is None:
                 warnings.append(
                     f"{rel}:{number}: {line!r} is not a folder of this project, so the image "
                     "cannot install it: left out"
                 )
                 continue
-            relative = where.relative_to(project.resolve()).as_posix()
-            shown = "." if relative == "." else f"./{relative}"
             prefix = "-e " if found.startswith("-e ") else ""
             name = found.removeprefix("-e ").rpartition("@")[0].strip()
             out.append(
                 Declared(prefix + (f"{name} @ file:{shown}" if name else shown), f"{rel}:{number}")
             )
     return out
+
+
+def _project_folder(project: Path, path: Path) -> str | None:
+    """``path`` as the image installs it (``.``, ``./libs/x``), or None when it is outside the
+    project, missing, or no path at all (a NUL byte, a loop of links)."""
+    try:
+        where = path.resolve()
+        if not where.is_relative_to(project.resolve()) or not where.exists():
+            return None
+    except (OSError, ValueError):
+        return None
+    relative = where.relative_to(project.resolve()).as_posix()
+    return "." if relative == "." else f"./{relative}"
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
