@@ -7,8 +7,27 @@ official images are built (debuerreotype's slim config for ``debian:*-slim``,
 Debian's own Python plus the official image's ENV/CMD for ``python:*-slim-*``)
 and tag the result with the exact reference, so builds find it locally.
 
+Debian bookworm ships only CPython 3.11, while the official
+``python:3.8/3.9/3.12-slim-bookworm`` images are CPython built from source into
+``/usr/local`` of ``debian:bookworm-slim``.  Their stand-ins copy a CPython that
+pyenv built from source on a Debian bookworm host (``$PYENV_ROOT/versions/X.Y.Z``,
+``--enable-shared``) into ``/usr/local`` of the bookworm rootfs and then do what the
+official slim Dockerfile does after ``make install``: drop tests, ``*.pyc`` and
+``libpython*.a``, keep only pip (plus setuptools and wheel below 3.12) in
+site-packages, ``ldconfig``, keep the Debian packages whose libraries ``ldd``
+finds the interpreter linked against (tkinter left out), add the
+``python``/``pip`` symlinks and the image's ENV/CMD.  Differences from the official
+image: the patch release is whatever pyenv built (not the newest); pip and
+setuptools are the versions pyenv's ensurepip installed and wheel is Debian's
+``python3-wheel-whl`` (the official image pins newer ones from PyPI); the
+binaries are not stripped and not PGO-optimised, and their ELF RUNPATH still
+names the pyenv prefix (absent in the image, so the loader falls back to
+``ldconfig``'s ``/usr/local/lib``).  A recipe whose pyenv version is not on the
+machine (or whose host is not bookworm) is unavailable: ``unavailable()`` says
+why, and ``ensure_image`` raises ``Unavailable`` so that tests can skip.
+
 Run ``python -m tests.support.standins REF [REF...]`` from the repository root
-to build them ahead of time (no REF: all of them).
+to build them ahead of time (no REF: all of the available ones).
 """
 
 from __future__ import annotations
@@ -17,6 +36,7 @@ import argparse
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +54,7 @@ MIRROR = os.environ.get("BOOTSTRAP_CI_DEBIAN_MIRROR", "http://deb.debian.org/deb
 CACHE_DIR = Path(os.environ.get("BOOTSTRAP_CI_CACHE", Path.home() / ".cache" / "bootstrap-ci"))
 ROOTFS_IMAGE = "bootstrap-ci/rootfs"  # intermediate image: raw debootstrap, one tag per suite
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
 
 # Releases whose official images use deb822 sources (bookworm and later).
 _DEB822_SUITES = frozenset({"bookworm", "trixie", "forky"})
@@ -44,21 +65,32 @@ class StandIn:
     """Recipe for one image: the Debian suite, and Debian's Python version if any.
 
     ``python=None`` means a plain ``debian:<suite>-slim``: minbase plus the
-    slim configuration, nothing installed on top.
+    slim configuration, nothing installed on top.  ``pyenv`` names the full
+    version of a source-built CPython under ``$PYENV_ROOT/versions`` that is
+    copied in instead of Debian's Python.
     """
 
     suite: str
     python: str | None = None
+    pyenv: str | None = None
+
+    @property
+    def pyenv_tree(self) -> Path | None:
+        """Where the source-built CPython of a pyenv recipe lives on this machine."""
+        return None if self.pyenv is None else PYENV_ROOT / "versions" / self.pyenv
 
     @property
     def packages(self) -> list[str]:
         """What goes on top of minbase; mirrors the official python slim Dockerfile.
 
         ca-certificates, netbase and tzdata are what the official image installs
-        itself; the rest is Debian's substitute for the source-built CPython.
+        itself; the rest is Debian's substitute for the source-built CPython
+        (for a pyenv recipe, its runtime libraries are added by ``ensure_image``).
         """
         if self.python is None:
             return []
+        if self.pyenv is not None:
+            return ["ca-certificates", "netbase", "tzdata"]
         return [
             "ca-certificates",
             "netbase",
@@ -71,10 +103,47 @@ class StandIn:
 
 
 STANDINS: dict[str, StandIn] = {
+    "python:3.8-slim-bookworm": StandIn("bookworm", "3.8", pyenv="3.8.18"),
+    "python:3.9-slim-bookworm": StandIn("bookworm", "3.9", pyenv="3.9.18"),
     "python:3.11-slim-bookworm": StandIn("bookworm", "3.11"),
+    "python:3.12-slim-bookworm": StandIn("bookworm", "3.12", pyenv="3.12.1"),
     "python:3.13-slim-trixie": StandIn("trixie", "3.13"),
     "debian:bullseye-slim": StandIn("bullseye"),
 }
+
+
+class Unavailable(RuntimeError):
+    """A recipe that cannot be built on this machine (tests skip with its message)."""
+
+
+def _host_suite() -> str | None:
+    """The Debian codename of this machine, or None when it is not Debian."""
+    try:
+        text = Path("/etc/os-release").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^VERSION_CODENAME=\"?([a-z]+)", text, re.MULTILINE)
+    return match.group(1) if match and "ID=debian" in text else None
+
+
+def unavailable(ref: str) -> str | None:
+    """Why ``ref``'s stand-in cannot be built here, or None when it can.
+
+    A pyenv recipe needs that CPython on this machine and, since its binaries
+    link the host's libraries, a host of the image's own Debian release.
+    """
+    spec = STANDINS.get(ref)
+    if spec is None or spec.pyenv_tree is None:
+        return None
+    tree = spec.pyenv_tree
+    if not (tree / "bin" / f"python{spec.python}").is_file():
+        return f"{ref}: needs CPython {spec.pyenv} built by pyenv ({tree} is missing)"
+    host = _host_suite()
+    if host != spec.suite:
+        return f"{ref}: {tree} must have been built on Debian {spec.suite} (this host: {host})"
+    if shutil.which("dpkg-query") is None or shutil.which("ldd") is None:
+        return f"{ref}: needs ldd and dpkg-query to find the libraries {tree} links"
+    return None
 
 
 def _log(message: str) -> None:
@@ -230,6 +299,108 @@ def rootfs_tarball(suite: str) -> Path:
         _remove_tree(workdir)
 
 
+# What the official image keeps in site-packages (pip, and below 3.12 setuptools and wheel).
+_KEPT_SITE_PACKAGES = frozenset(
+    {"pip", "setuptools", "pkg_resources", "_distutils_hack", "wheel", "README.txt"}
+    | {"distutils-precedence.pth"}
+)
+_LDD_TARGET = re.compile(r"=>\s+(\S+)\s+\(0x[0-9a-f]+\)")
+
+
+def _linked_files(root: Path, python: str) -> list[Path]:
+    """The interpreter, libpython and the stdlib's extension modules (tkinter left out).
+
+    The official Dockerfile also leaves tkinter out: its Tk/X11 libraries are
+    not kept, so ``import tkinter`` fails there too.
+    """
+    lib = root / "lib"
+    files = [
+        root / "bin" / f"python{python}",
+        *sorted(lib.glob("libpython*.so*")),
+        *sorted((lib / f"python{python}" / "lib-dynload").glob("*.so")),
+    ]
+    return [f for f in files if f.is_file() and not f.is_symlink() and "tkinter" not in f.name]
+
+
+def runtime_packages(spec: StandIn) -> list[str]:
+    """Debian packages owning the libraries the pyenv CPython links (ldd + dpkg-query).
+
+    The same derivation as the official Dockerfile's, run on the host that
+    built the tree: every library ``ldd`` resolves outside the tree, mapped to
+    its package.  A library the host cannot find makes the recipe unavailable.
+    """
+    assert spec.pyenv_tree is not None and spec.python is not None
+    tree = spec.pyenv_tree
+    libraries: set[str] = set()
+    for path in _linked_files(tree, spec.python):
+        output = _run(["ldd", str(path)], timeout=60)
+        if "not found" in output:
+            raise Unavailable(f"{path} links a library this host lacks:\n{output}")
+        for match in _LDD_TARGET.finditer(output):
+            target = match.group(1)
+            if not target.startswith(str(tree) + "/"):
+                libraries.add(target)
+    # dpkg knows /lib/... or /usr/lib/... depending on the package (usrmerge): search both.
+    patterns = sorted({"*" + re.sub(r"^/(usr/)?", "", lib) for lib in libraries})
+    owners = _run(["dpkg-query", "--search", *patterns], timeout=60)
+    packages: set[str] = set()
+    for line in owners.splitlines():
+        if line.startswith("diversion "):
+            continue
+        names, _, _ = line.partition(": ")
+        packages.update(name.strip().split(":")[0] for name in names.split(","))
+    return sorted(packages)
+
+
+def _configured_prefix(spec: StandIn) -> str:
+    """The --prefix the tree was configured with (what scripts and sysconfig name)."""
+    assert spec.pyenv_tree is not None
+    python = spec.pyenv_tree / "bin" / f"python{spec.python}"
+    probe = "import sysconfig; print(sysconfig.get_config_var('prefix'))"
+    return _run([str(python), "-c", probe], timeout=60).strip()
+
+
+def stage_pyenv_tree(spec: StandIn, dest: Path) -> None:
+    """Copy the pyenv CPython to ``dest`` (the image's /usr/local), trimmed like the official one.
+
+    Removes what the official Dockerfile removes after ``make install`` (test
+    directories, ``*.pyc``/``*.pyo``, ``libpython*.a``), keeps only pip,
+    setuptools and wheel in site-packages (pyenv's tree may hold more, and
+    host-specific ``.pth`` files), and rewrites the configured prefix to
+    ``/usr/local`` in the text files naming it: script shebangs become
+    ``/usr/local/bin/pythonX.Y``, and sysconfig, python-config and pkg-config
+    describe /usr/local, so sdists compiled in the image find its headers.
+    """
+    assert spec.pyenv_tree is not None and spec.python is not None
+    prefix = _configured_prefix(spec).encode()
+    shutil.copytree(spec.pyenv_tree, dest, symlinks=True)
+    site = dest / "lib" / f"python{spec.python}" / "site-packages"
+    for entry in site.iterdir():
+        top = entry.name
+        if top.endswith((".dist-info", ".egg-info")):
+            top = top.split("-")[0]
+        if top not in _KEPT_SITE_PACKAGES:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    for folder, dirs, files in os.walk(dest, topdown=True):
+        for name in list(dirs):
+            if name in {"test", "tests", "idle_test"}:
+                shutil.rmtree(Path(folder, name))
+                dirs.remove(name)
+        for name in files:
+            path = Path(folder, name)
+            if name.endswith((".pyc", ".pyo")) or re.fullmatch(r"libpython.*\.a", name):
+                path.unlink()
+                continue
+            if path.is_symlink():
+                continue
+            data = path.read_bytes()
+            if prefix in data and not data.startswith(b"\x7fELF"):
+                path.write_bytes(data.replace(prefix, b"/usr/local"))
+
+
 def _sources(suite: str) -> str:
     """Shell that writes apt sources exactly like the official image of ``suite``."""
     if suite in _DEB822_SUITES:
@@ -321,7 +492,45 @@ done
 """
 
 
-def _setup_script(spec: StandIn) -> str:
+def _pyenv_setup(spec: StandIn, runtime: Sequence[str]) -> list[str]:
+    """Shell for a pyenv recipe: what the official Dockerfile does after ``make install``."""
+    python = spec.python
+    assert python is not None
+    packages = " ".join([*spec.packages, *runtime])
+    lines = [
+        f"apt-get install -y -qq --no-install-recommends {packages}",
+        "ldconfig",
+        # Every library the interpreter and its extension modules link must resolve.
+        f"for f in /usr/local/bin/python{python} /usr/local/lib/libpython*.so*"
+        f" /usr/local/lib/python{python}/lib-dynload/*.so; do",
+        '    case "$f" in *tkinter*) continue ;; esac',
+        '    if ldd "$f" | grep -F "not found"; then echo "unresolved in $f" >&2; exit 1; fi',
+        "done",
+        # The official image's python, pip, pydoc, idle and python-config symlinks.
+        "for src in idle3 pip3 pydoc3 python3 python3-config; do",
+        '    dst=$(echo "$src" | tr -d 3)',
+        '    [ -s "/usr/local/bin/$src" ]',
+        '    ln -sfT "$src" "/usr/local/bin/$dst"',
+        "done",
+    ]
+    if tuple(map(int, python.split("."))) < (3, 12):
+        # Below 3.12 the official image also has wheel; Debian's wheel for venvs stands in.
+        lines += [
+            "apt-get install -y -qq --no-install-recommends python3-wheel-whl",
+            "set -- /usr/share/python-wheels/wheel-*.whl",
+            f"PYTHONDONTWRITEBYTECODE=1 python{python} -m pip install --disable-pip-version-check"
+            ' --no-index --no-cache-dir --no-compile "$1"',
+            "apt-get purge -y -qq --auto-remove python3-wheel-whl",
+        ]
+    lines += [
+        f"python3 --version | grep -F 'Python {python}.'",
+        f"pip --version | grep -F /usr/local/lib/python{python}/",
+        "python -c 'import ssl, sqlite3, ctypes, lzma, bz2, readline, uuid, zlib, decimal'",
+    ]
+    return lines
+
+
+def _setup_script(spec: StandIn, runtime: Sequence[str] = ()) -> str:
     """The single RUN step that turns raw minbase into the stand-in image."""
     lines = [
         "set -eux",
@@ -332,7 +541,9 @@ def _setup_script(spec: StandIn) -> str:
         # The official images are rebuilt with every security update.
         "apt-get full-upgrade -y -qq",
     ]
-    if spec.python is not None:
+    if spec.pyenv is not None:
+        lines += _pyenv_setup(spec, runtime)
+    elif spec.python is not None:
         packages = " ".join(spec.packages)
         lines += [
             f"apt-get install -y -qq --no-install-recommends {packages}",
@@ -359,10 +570,14 @@ def _setup_script(spec: StandIn) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _dockerfile(base: str) -> str:
-    """One RUN step; the bind mount (BuildKit) keeps setup.sh itself out of the image."""
+def _dockerfile(base: str, *, usr_local: bool = False) -> str:
+    """One RUN step; the bind mount (BuildKit) keeps setup.sh itself out of the image.
+
+    ``usr_local``: first copy the staged CPython tree into /usr/local.
+    """
+    copy = "COPY usr-local/ /usr/local/\n" if usr_local else ""
     return (
-        f"FROM {base}\n"
+        f"FROM {base}\n{copy}"
         "RUN --mount=type=bind,source=setup.sh,target=/tmp/setup.sh sh /tmp/setup.sh\n"
     )
 
@@ -405,13 +620,19 @@ def _run_stdin(cmd: Sequence[str], stdin: IO[bytes] | None) -> None:
 
 
 def ensure_image(ref: str, docker: str = DEFAULT_DOCKER) -> None:
-    """Make ``ref`` exist locally, building its stand-in if needed (no-op when present)."""
+    """Make ``ref`` exist locally, building its stand-in if needed (no-op when present).
+
+    Raises ``Unavailable`` when the recipe cannot be built on this machine.
+    """
     if _image_exists(ref, docker):
         return
     try:
         spec = STANDINS[ref]
     except KeyError:
         raise KeyError(f"no stand-in recipe for {ref!r}; known: {sorted(STANDINS)}") from None
+    reason = unavailable(ref)
+    if reason is not None:
+        raise Unavailable(reason)
     with _lock():
         if _image_exists(ref, docker):  # another worker built it while we waited
             return
@@ -426,9 +647,17 @@ def ensure_image(ref: str, docker: str = DEFAULT_DOCKER) -> None:
         try:
             with tempfile.TemporaryDirectory(prefix="standin-") as tmp:
                 context = Path(tmp)
-                (context / "setup.sh").write_text(_setup_script(spec))
-                (context / "Dockerfile").write_text(_dockerfile(base))
-                _log(f"docker build (apt-get install {' '.join(spec.packages) or 'nothing'})")
+                runtime: list[str] = []
+                if spec.pyenv is not None:
+                    runtime = runtime_packages(spec)
+                    _log(f"staging {spec.pyenv_tree} as /usr/local")
+                    stage_pyenv_tree(spec, context / "usr-local")
+                (context / "setup.sh").write_text(_setup_script(spec, runtime))
+                (context / "Dockerfile").write_text(
+                    _dockerfile(base, usr_local=spec.pyenv is not None)
+                )
+                installed = " ".join([*spec.packages, *runtime]) or "nothing"
+                _log(f"docker build (apt-get install {installed})")
                 env = {**os.environ, "DOCKER_BUILDKIT": "1"}
                 _run([docker, "build", "--progress=plain", "-t", stage, tmp], env=env)
             version = None
@@ -453,7 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "refs",
         nargs="*",
         metavar="REF",
-        help=f"image references (default: all of {sorted(STANDINS)})",
+        help=f"image references (default: all of {sorted(STANDINS)} that can be built here)",
     )
     parser.add_argument(
         "--docker", default=DEFAULT_DOCKER, help="docker client to use (default: %(default)s)"
@@ -462,7 +691,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not shutil.which(args.docker):
         parser.error(f"{args.docker} not found; run .ci/docker.sh first")
     for ref in args.refs or list(STANDINS):
-        ensure_image(ref, args.docker)
+        try:
+            ensure_image(ref, args.docker)
+        except Unavailable as exc:
+            if args.refs:  # asked for by name: that is an error
+                _log(f"unavailable: {exc}")
+                return 1
+            _log(f"skipped (unavailable): {exc}")
+            continue
         _log(f"ready: {ref}")
     return 0
 
