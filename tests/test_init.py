@@ -490,6 +490,54 @@ def test_adopted_project_opens_with_devcontainer_up(containers: dict[str, Path])
         devcontainers.remove(project)
 
 
+#: A script on a declared Python 3.9 (runtime.txt, as Heroku-style projects say it), one pure pin.
+ON_39 = {
+    "runtime.txt": "python-3.9\n",
+    "report.py": "from tabulate import tabulate\n\nprint(tabulate([[1, 2]]))\n",
+    "requirements.txt": "tabulate==0.9.0\n",
+}
+
+
+@pytest.mark.docker
+def test_a_project_on_python_39_builds_on_the_39_image(tmp_path: Path) -> None:
+    """3.9's base image has no Debian-built stand-in: it comes from a source-built CPython."""
+    if os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1" or not Path(DOCKER).exists():
+        pytest.skip("no Docker engine")
+    if not _engine_up():
+        pytest.skip("no Docker engine (run .ci/docker.sh)")
+    from support.standins import Unavailable, ensure_image
+
+    try:
+        ensure_image("python:3.9-slim-bookworm")
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    project = write_tree(tmp_path / "report39", ON_39)
+    adopt(project, "--ca-cert", CA_BUNDLE)
+    assert recorded(project)["python"] == "3.9"
+    result = run("build", project, env={"DOCKER_BUILDKIT": "1"}, timeout=2400)
+    assert result.returncode == 0, result.stdout + result.stderr[-4000:]
+    assert "Python 3.9." in result.stdout
+    assert "1 of 1 smoke tests passed" in result.stdout, result.stdout
+    try:
+        probe = subprocess.run(
+            [DOCKER, "run", "--rm", "-u", "1000", "report39:dev", "python", "-c", PROBE_39],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        subprocess.run([DOCKER, "rmi", "report39:dev"], capture_output=True, check=False)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.split() == ["3.9", "0.9.0", "True"], probe.stdout
+
+
+#: What the user's code meets in the image: the interpreter, the pin, and a working ssl module.
+PROBE_39 = (
+    "import ssl, sys, tabulate; print('%d.%d' % sys.version_info[:2], tabulate.__version__,"
+    " ssl.OPENSSL_VERSION.startswith('OpenSSL'))"
+)
+
+
 @pytest.mark.network
 def test_lock_and_add_work_on_an_adopted_project(tmp_path: Path) -> None:
     project = write_tree(
