@@ -348,6 +348,22 @@ def _parse_options(
     return options
 
 
+def _add_source_builds(plan: Any, requirements: list[str], catalog: Catalog) -> None:
+    """What compiling the project's own sdist-only requirements takes (``source_builds``).
+
+    A project's psycopg2 needs libpq's headers to build and libpq to run even when the postgres
+    driver is not chosen (left out because its pins conflict with the project's, say).
+    """
+    wanted = {name_of(line) for line in requirements}
+    for kind in ("stack", "driver"):
+        for record in catalog.of(kind).values():
+            for dist, needs in record.get("source_builds", {}).items():
+                if dist not in wanted:
+                    continue
+                plan["build_apt"] += [p for p in needs["build_apt"] if p not in plan["build_apt"]]
+                plan["apt"] += [p for p in needs["apt"] if p not in plan["apt"]]
+
+
 def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
     """Compose the chosen records into one plan, or refuse with the reason and the way out."""
     python = answers["python"]
@@ -419,6 +435,7 @@ def make_plan(answers: Mapping[str, Any], catalog: Catalog) -> Plan:
         ["ca-certificates"] if network.get("ca_certs") else []
     )
     plan["apt"] += [package for package in dict.fromkeys(needs) if package not in plan["apt"]]
+    _add_source_builds(plan, answers.get("requirements", []), catalog)
     plan.update(
         name=answers["name"],
         project=answers["project"],

@@ -538,6 +538,54 @@ PROBE_39 = (
 )
 
 
+#: A service pinning psycopg2 itself (not -binary): PyPI has no Linux wheel, so the image compiles it.
+OWN_PSYCOPG2 = {
+    ".python-version": "3.9\n",
+    "orders/db.py": "import psycopg2\n\n\ndef connect(url):\n    return psycopg2.connect(url)\n",
+    "requirements.txt": "psycopg2==2.9.10\n",
+}
+
+
+@pytest.mark.docker
+def test_a_projects_own_psycopg2_compiles_in_the_image(tmp_path: Path) -> None:
+    if os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1" or not Path(DOCKER).exists():
+        pytest.skip("no Docker engine")
+    if not _engine_up():
+        pytest.skip("no Docker engine (run .ci/docker.sh)")
+    from support.standins import Unavailable, ensure_image
+
+    try:  # the 3.11 stand-in is Debian's Python, without the headers the official image has
+        ensure_image("python:3.9-slim-bookworm")
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    project = write_tree(tmp_path / "orders", OWN_PSYCOPG2)
+    adopt(project, "--ca-cert", CA_BUNDLE)
+    result = run("build", project, env={"DOCKER_BUILDKIT": "1"}, timeout=2400)
+    assert result.returncode == 0, result.stdout + result.stderr[-4000:]
+    try:
+        probe = subprocess.run(
+            [DOCKER, "run", "--rm", "-u", "1000", "orders:dev", "python", "-c", PROBE_PSYCOPG2],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        headers = subprocess.run(
+            [DOCKER, "run", "--rm", "orders:dev", "sh", "-c", "command -v pg_config gcc || true"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        subprocess.run([DOCKER, "rmi", "orders:dev"], capture_output=True, check=False)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.startswith("2.9.10 "), probe.stdout
+    assert headers.stdout.strip() == "", "compiler and headers stay in the build stage"
+
+
+#: psycopg2's version and the libpq it loads (libpq5 in the image).
+PROBE_PSYCOPG2 = "import psycopg2; print(psycopg2.__version__, psycopg2.__libpq_version__)"
+
+
 @pytest.mark.network
 def test_lock_and_add_work_on_an_adopted_project(tmp_path: Path) -> None:
     project = write_tree(

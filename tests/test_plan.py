@@ -134,3 +134,33 @@ def test_the_files_a_render_writes_are_known_before_rendering(tmp_path, choice: 
         p.relative_to(made.project).as_posix() for p in made.project.rglob("*") if p.is_file()
     )
     assert rendered_names(planned) == written
+
+
+def _answers(python: str, requirements: list[str], drivers: list[str] | None = None) -> dict:
+    return {
+        "name": "shop",
+        "project": "shop",
+        "python": python,
+        "stacks": [],
+        "drivers": drivers or [],
+        "requirements": requirements,
+    }
+
+
+def test_a_projects_own_psycopg2_brings_what_compiling_it_takes_without_the_driver() -> None:
+    plan = make_plan(_answers("3.9", ['psycopg2==2.9.5; python_version >= "3.9"']), CATALOG)
+    assert {"libpq-dev", "gcc", "libc6-dev"} <= set(plan["build_apt"])
+    assert "libpq5" in plan["apt"], "the module loads libpq at run time"
+    assert "libpq-dev" not in plan["apt"], "headers stay in the build stage"
+
+
+def test_the_binary_wheel_and_other_projects_need_no_compiler() -> None:
+    for requirements in (["psycopg2-binary==2.9.5"], ["requests"], []):
+        plan = make_plan(_answers("3.12", requirements), CATALOG)
+        assert plan["build_apt"] == [] and "libpq5" not in plan["apt"], requirements
+
+
+def test_on_python_27_the_build_packages_stay_in_the_one_stage_with_the_headers() -> None:
+    plan = make_plan(_answers("2.7", ["psycopg2==2.8.6"], ["postgres"]), CATALOG)
+    assert plan["build_apt"] == []
+    assert {"libpq-dev", "gcc", "libc6-dev", "libpq5", "python2.7-dev"} <= set(plan["apt"])
