@@ -21,6 +21,7 @@ Measured, each side in turn within every run, medians over ``--runs``:
 Prints Markdown tables.
 
     DOCKER_BUILDKIT=1 python benchmarks/build_vs_naive.py [--python 3.11] [--stack jupyter,pydata]
+        [--runs 3] [--cold-only]
 """
 
 from __future__ import annotations
@@ -137,6 +138,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--imports", default="pandas, sklearn, matplotlib.pyplot, jupyterlab")
     parser.add_argument("--ca-cert", default=os.environ.get("SSL_CERT_FILE"))
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the cold builds and sizes (a few minutes), e.g. to measure again on a quiet machine",
+    )
     args = parser.parse_args()
 
     bootstrap = [sys.executable, "-m", "bootstrap"]
@@ -177,6 +183,8 @@ def main() -> int:
                     empty_cache_mounts(work, base, targets)
                     record(f"{name} cold", build(project, dockerfile, tag, target, "--no-cache"))
                     record(f"{name} size", size_mb(tag))
+                if args.cold_only:
+                    continue
                 log(f"run {run + 1}: generated without bytecode: cold build")
                 empty_cache_mounts(work, base, targets)
                 plain = "bootstrap-bench:no-bytecode"
@@ -209,6 +217,15 @@ def main() -> int:
     print(f"\n{label}, base {base}, {os.cpu_count()} cores, medians of {args.runs} runs")
     print(f"{load_line()}\n")
     g, n = "generated", "naive"
+    if args.cold_only:
+        table(
+            [
+                ("cold build", rows[f"{g} cold"], rows[f"{n} cold"], "s"),
+                ("runtime image size", rows[f"{g} size"], rows[f"{n} size"], "MB"),
+            ]
+        )
+        print("\nAll runs:", json.dumps({k: [round(x, 2) for x in v] for k, v in rows.items()}))
+        return 0
     table(
         [
             ("cold build", rows[f"{g} cold"], rows[f"{n} cold"], "s"),

@@ -97,7 +97,7 @@ def unused_template_files(plan: Mapping[str, Any]) -> list[str]:
     if not plan["artifacts"]:
         unused.append(".devcontainer/fetch-artifact")
     if plan.get("installer") != "uv":  # pip installs the lock in one layer (Python 2.7)
-        unused.append(".devcontainer/stack-pins.py")
+        unused += [".devcontainer/stack-pins.py", ".devcontainer/compile-bytecode.py"]
     if not plan.get("compose"):
         unused.append(".devcontainer/compose.yaml")
     if not plan.get("host_folders"):

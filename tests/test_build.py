@@ -260,20 +260,29 @@ def test_uv_fills_a_venv_in_the_builder_that_runtime_copies(
     assert "COPY --from=stack-pins /tmp/stack.txt /tmp/stack.txt" in stages["stack"]
     install = 'UV_DEFAULT_INDEX="$PIP_INDEX_URL" uv pip install --python /opt/venv/bin/python'
     assert f"{install} --require-hashes --no-deps -r /tmp/stack.txt" in stages["stack"]
-    for name in ("environment", "bytecode"):
-        assert "set -- --require-hashes --no-deps; fi" in stages[name], name
-        assert f'{install} "$@" -r /tmp/requirements.txt' in stages[name], name
-        assert "cp -a --parents -t /opt/added" in stages[name], name
+    environment = stages["environment"]
+    assert "set -- --require-hashes --no-deps; fi" in environment
+    assert f'{install} "$@" -r /tmp/requirements.txt' in environment
+    assert "cp -a --parents -t /opt/added" in environment
+    assert "uv pip install" not in stages["bytecode"]  # one install of the lock: environment's
     # bytecode is compiled in stages of their own, which the runtime copies and the dev stage skips
     for name in ("builder", "stack", "environment"):
         instructions = [ln for ln in stages[name].splitlines() if not ln.startswith("#")]
         assert not [ln for ln in instructions if "COMPILE_BYTECODE" in ln], (name, instructions)
-    assert 'compileall.compile_dir("/opt/venv/lib"' in stages["stack-bytecode"]
-    assert "ARG UV_COMPILE_BYTECODE=1" in stages["bytecode"]
-    assert "compileall.compile_file" in stages["bytecode"]
+    # each writes __pycache__ folders only, which the runtime copies over the environment
+    script = "python /tmp/compile-bytecode.py"
+    assert f"{script} --into /opt/bytecode" in stages["stack-bytecode"]
+    assert f"{script} --from /opt/added --into /opt/added" in stages["bytecode"]
+    for name in ("stack-bytecode", "bytecode"):
+        assert "ARG UV_COMPILE_BYTECODE=1" in stages[name], name
+    assert "\nFROM base AS stack-pins\n" in (project / "Dockerfile").read_text()  # beside builder
     # only the environment leaves the builder: no uv, cache or build-only package in dev or runtime
-    assert "COPY --from=stack-bytecode /opt/venv /opt/venv" in runtime
-    assert "COPY --from=bytecode /opt/added/opt/venv/ /opt/venv/" in runtime
+    copies = [ln for ln in runtime.splitlines() if ln.startswith("COPY --from")]
+    assert copies == [
+        "COPY --from=stack /opt/venv /opt/venv",
+        "COPY --from=stack-bytecode /opt/bytecode/opt/venv/ /opt/venv/",
+        "COPY --from=bytecode /opt/added/opt/venv/ /opt/venv/",
+    ]
     assert "COPY --from=stack --chown=app:app /opt/venv /opt/venv" in dev
     assert "COPY --from=environment --chown=app:app /opt/added/opt/venv/ /opt/venv/" in dev
     for stage in (dev, runtime):
@@ -397,3 +406,45 @@ def test_the_stacks_pins_are_cut_from_the_lock_with_their_hashes(
     assert "itsdangerous==2.3.0" in _stack_pins(project, moved, tmp_path)
     # a lock without hashes (offline pins) has no list: everything goes in the second layer
     assert _stack_pins(project, re.sub(r" \\\n +--hash=\S+", "", LOCK), tmp_path) == ""
+
+
+def test_bytecode_is_written_apart_and_taken_as_current_where_the_image_puts_the_sources(
+    new_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The Dockerfile's compile step: bytecode for each listed file lands under --into, named and
+    headed so that Python takes it as current once the runtime image has the sources at the
+    listed path; a file that does not compile is skipped; many files go to a pool of workers."""
+    import importlib.util
+    import marshal
+    import struct
+
+    project = _make(new_project, "flask")
+    script = project / ".devcontainer" / "compile-bytecode.py"
+    source = tmp_path / "added"
+    package = source / "opt/venv/lib/pkg"
+    (package / "sub").mkdir(parents=True)
+    names = [f"opt/venv/lib/pkg/sub/m{i}.py" for i in range(150)]
+    for name in names:
+        (source / name).write_text(f"VALUE = {len(name)}\n")
+    (package / "broken.py").write_text("def (:\n")
+    listed = [f"/{name}" for name in [*names, "opt/venv/lib/pkg/broken.py"]]
+    for into in (tmp_path / "bytecode", source):  # a tree of its own, or beside the sources
+        done = subprocess.run(
+            [sys.executable, str(script), "--from", str(source), "--into", str(into)],
+            input="\n".join(listed) + "\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0 and not done.stderr, done.stderr
+        written = sorted(p.relative_to(into) for p in into.rglob("*.pyc"))
+        assert len(written) == 150, written[:3]
+        for name in (names[0], names[-1]):
+            cached = Path(str(into) + importlib.util.cache_from_source(f"/{name}"))
+            data = cached.read_bytes()
+            magic, flags, mtime, size = struct.unpack("<4sIII", data[:16])
+            st = (source / name).stat()
+            assert (magic, flags) == (importlib.util.MAGIC_NUMBER, 0)
+            assert (mtime, size) == (int(st.st_mtime) & 0xFFFFFFFF, st.st_size)
+            assert marshal.loads(data[16:]).co_filename == f"/{name}"  # tracebacks name the image's
+        assert not list(into.rglob("broken*.pyc"))

@@ -637,7 +637,7 @@ def test_root_scripts_are_read_without_binder_and_links_are_not(tmp_path: Path) 
     assert run("init", none, "--no-input", "--offline").returncode == 0
     dockerfile = (none / "Dockerfile").read_text(encoding="utf-8")
     assert "postBuild" not in dockerfile and "ENTRYPOINT" not in dockerfile
-    assert "COPY --from=stack-bytecode /opt/venv /opt/venv" in dockerfile  # root's: read-only
+    assert "COPY --from=stack /opt/venv /opt/venv" in dockerfile  # root's: read-only
 
 
 def test_a_recorded_script_path_outside_repo2dockers_places_is_refused(tmp_path: Path) -> None:
