@@ -167,11 +167,16 @@ def scan_fast(text: str) -> SourceInfo:
     """
     text = text.lstrip("\ufeff")
     lines = "\n" + text  # every pattern finds a line's start by its newline: much faster than ^
-    for literal, gate in (*_NEEDS_PARSER, *_EXPRESSION_HINTS):
+    for literal, gate in (*_NEEDS_PARSER[1:], *_EXPRESSION_HINTS):
         if literal in text and gate.search(lines):
             return scan(text)
     if _octal_candidate(text):
         return scan(text)
+    nested = None
+    if "import" in text and _INDENTED_IMPORT.search(lines):
+        nested = _nested_imports(text)
+        if nested is None:
+            return scan(text)
     info = SourceInfo()
     strings = _triple_quoted(text)
     line, counted = 1, 0
@@ -195,9 +200,66 @@ def scan_fast(text: str) -> SourceInfo:
                     info.imports.append((f"{module}.{words[0]}", line))
     if not info.imports and text.strip() and not _RELATIVE_IMPORT.search(text):
         return scan(text)  # nothing learnt from the lines: let the parser judge the whole file
+    if nested is not None:
+        info.imports += nested.imports
+        info.optional_imports = nested.optional_imports
+        info.floors = nested.floors  # the f-string, found in the whole text
+        return info
     fstring = _first_f_string(text)
     if fstring >= 0:
         info.floors = [("3.6", Marker(text.count("\n", 0, fstring) + 1, "f-string"))]
+    return info
+
+
+#: The first of _NEEDS_PARSER: an indented import, perhaps guarded (try, TYPE_CHECKING).
+_INDENTED_IMPORT = _NEEDS_PARSER[0][1]
+#: An import after a colon or a semicolon (``try: import x``, ``x = 1; import y``): on no line of
+#: its own, so only the parser finds it
+_INLINE_IMPORT = re.compile(r"[:;][ \t]*(?:import|from)[ \t]")
+#: A line that starts a top-level statement: not indented, not a comment, not a closing bracket,
+#: not a clause that continues the statement above
+_TOP_START = re.compile(r"^(?![ \t\r\n#)\]}]|(?:else|elif|except|finally)\b)", re.MULTILINE)
+_COMPOUND_START = re.compile(r"(?:async|def|class|if|try|with|for|while)\b")
+
+
+def _nested_imports(text: str) -> SourceInfo | None:
+    """The imports inside functions, classes and blocks, read by parsing only the top-level
+    statements that hold an indented import (None: let the parser read the whole file).
+
+    saleor imports inside functions in one file of twenty; parsing those statements alone, the
+    other lines blanked so the line numbers stay, gives what the whole tree gives: a statement
+    without an import adds nothing, and the tree is walked in the same order. Where the lines
+    mislead (a block's first line inside a string, an import after a colon), None.
+    """
+    if _INLINE_IMPORT.search(text):
+        return None
+    starts = [m.start() for m in _TOP_START.finditer(text)]
+    strings = _triple_quoted(text)
+    chosen: list[tuple[int, int]] = []
+    for match in _INDENTED_IMPORT.finditer("\n" + text):
+        where = match.start()  # the import line's start in text: "\n" + text shifts by one
+        index = bisect.bisect_right(starts, where) - 1
+        if index < 0:
+            return None  # indented before any statement: a syntax error, or worse
+        begin = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        if any(start < at < stop for start, stop in strings for at in (begin, where, end)):
+            return None
+        if not _COMPOUND_START.match(text, begin):
+            return None
+        if not chosen or chosen[-1] != (begin, end):
+            chosen.append((begin, end))
+    pieces, done = [], 0
+    for begin, end in chosen:
+        pieces.append("\n" * text.count("\n", done, begin))
+        pieces.append(text[begin:end])
+        done = end
+    try:
+        tree = ast.parse("".join(pieces))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    info = SourceInfo()
+    _tree_facts(tree, text, info)
     return info
 
 
