@@ -161,9 +161,10 @@ def scan_fast(text: str) -> SourceInfo:
     """Like :func:`scan`, but without parsing files whose imports are all at the top level.
 
     Most files of a large project have nothing for the parser to judge: top-level imports read from
-    the lines say the same as the syntax tree, at a tenth of the cost. Anything else (an indented
-    import that may be guarded, Python 2 candidates, newer syntax) goes to :func:`scan`. A file that
-    is not Python at all is not noticed here.
+    the lines say the same as the syntax tree, at a tenth of the cost. An indented import (perhaps
+    guarded) needs the tree of its top-level statement only: those statements alone are parsed.
+    Anything else (Python 2 candidates, newer syntax) goes to :func:`scan`. A file that is not
+    Python at all is not noticed here.
     """
     text = text.lstrip("\ufeff")
     lines = "\n" + text  # every pattern finds a line's start by its newline: much faster than ^
@@ -172,10 +173,11 @@ def scan_fast(text: str) -> SourceInfo:
             return scan(text)
     if _octal_candidate(text):
         return scan(text)
-    nested = None
+    parts = None
     if "import" in text and _INDENTED_IMPORT.search(lines):
-        nested = _nested_imports(text)
-        if nested is None:
+        # where the statements holding an indented import start a line ("\n" shifts by one)
+        parts = _nested_imports(text, [m.start() for m in _INDENTED_IMPORT.finditer(lines)])
+        if parts is None:
             return scan(text)
     info = SourceInfo()
     strings = _triple_quoted(text)
@@ -200,10 +202,10 @@ def scan_fast(text: str) -> SourceInfo:
                     info.imports.append((f"{module}.{words[0]}", line))
     if not info.imports and text.strip() and not _RELATIVE_IMPORT.search(text):
         return scan(text)  # nothing learnt from the lines: let the parser judge the whole file
-    if nested is not None:
-        info.imports += nested.imports
-        info.optional_imports = nested.optional_imports
-        info.floors = nested.floors  # the f-string, found in the whole text
+    if parts is not None:
+        info.imports += parts.imports  # the tree's walk reaches nested imports after top-level ones
+        info.optional_imports = parts.optional_imports
+        info.floors = parts.floors  # the f-string too, found in the whole text
         return info
     fstring = _first_f_string(text)
     if fstring >= 0:
@@ -220,24 +222,30 @@ _INLINE_IMPORT = re.compile(r"[:;][ \t]*(?:import|from)[ \t]")
 #: not a clause that continues the statement above
 _TOP_START = re.compile(r"^(?![ \t\r\n#)\]}]|(?:else|elif|except|finally)\b)", re.MULTILINE)
 _COMPOUND_START = re.compile(r"(?:async|def|class|if|try|with|for|while)\b")
+#: What the whole tree would show outside the statements parsed, though no gate saw it: a `/`
+#: parameter on a line of its own (black's layout), ``match(x):``, ``from importlib import (``
+_ELSEWHERE = re.compile(r"[(,\n][ \t]*/[ \t]*(?:[,)#\r\n]|$)|\n[ \t]*match[(\[]|importlib")
 
 
-def _nested_imports(text: str) -> SourceInfo | None:
-    """The imports inside functions, classes and blocks, read by parsing only the top-level
-    statements that hold an indented import (None: let the parser read the whole file).
+def _nested_imports(text: str, imports: list[int]) -> SourceInfo | None:
+    """The imports inside functions, classes and blocks, from a parse of only the top-level
+    statements that hold an indented import (one starts its line at each of ``imports``); None:
+    let the parser read the whole file.
 
     saleor imports inside functions in one file of twenty; parsing those statements alone, the
     other lines blanked so the line numbers stay, gives what the whole tree gives: a statement
-    without an import adds nothing, and the tree is walked in the same order. Where the lines
-    mislead (a block's first line inside a string, an import after a colon), None.
+    without an import adds nothing, and the tree is walked in the same order. Where the lines may
+    mislead (a statement's first line in a string, an import after a colon, a statement that does
+    not parse alone, ``print >>``, what no gate sees elsewhere), None.
     """
-    if _INLINE_IMPORT.search(text):
+    if _INLINE_IMPORT.search(text) or _PRINT_CHEVRON.search(text):
+        return None
+    if _ELSEWHERE.search("\n" + text):
         return None
     starts = [m.start() for m in _TOP_START.finditer(text)]
     strings = _triple_quoted(text)
-    chosen: list[tuple[int, int]] = []
-    for match in _INDENTED_IMPORT.finditer("\n" + text):
-        where = match.start()  # the import line's start in text: "\n" + text shifts by one
+    chosen: set[tuple[int, int]] = set()
+    for where in imports:
         index = bisect.bisect_right(starts, where) - 1
         if index < 0:
             return None  # indented before any statement: a syntax error, or worse
@@ -247,10 +255,9 @@ def _nested_imports(text: str) -> SourceInfo | None:
             return None
         if not _COMPOUND_START.match(text, begin):
             return None
-        if not chosen or chosen[-1] != (begin, end):
-            chosen.append((begin, end))
+        chosen.add((begin, end))
     pieces, done = [], 0
-    for begin, end in chosen:
+    for begin, end in sorted(chosen):
         pieces.append("\n" * text.count("\n", done, begin))
         pieces.append(text[begin:end])
         done = end
@@ -258,6 +265,8 @@ def _nested_imports(text: str) -> SourceInfo | None:
         tree = ast.parse("".join(pieces))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+    if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
+        return None  # the lines read top-level imports already
     info = SourceInfo()
     _tree_facts(tree, text, info)
     return info
