@@ -15,12 +15,11 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from bootstrap import pipeline
 from bootstrap.answers import Answers, layered, split_ids, validate
 from bootstrap.catalog import Catalog
 from bootstrap.detect import propose, scan
@@ -30,11 +29,13 @@ from bootstrap.errors import LockConflict, MissingRelease, UsageError
 from bootstrap.index import index_url, reachable
 from bootstrap.inputs import Inputs, existing_dir, interactive, load_catalog
 from bootstrap.layout import MOVED_DOCKERFILE, MOVED_REQUIREMENTS, rendered_names, sibling_name
-from bootstrap.place import Beside
 from bootstrap.plan import Plan, layout, make_plan
 from bootstrap.provides import Provided, provided, serves
 from bootstrap.report_json import init_document
 from bootstrap.sdist import index_entries, wheels_of
+
+if TYPE_CHECKING:
+    from bootstrap.pipeline import Outcome
 
 #: locks init tries: each retry follows one refusal it can act on (a component left out, a pin of
 #: a deleted release unpinned); saleor 3.9.0 meets three
@@ -117,6 +118,11 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
         _print_files(placements)
         print(f"Next: bootstrap init {shlex.quote(str(project))}   (the same, written)")
         return 0
+    # imported only when files are written: the template engine and the lock are a third of a
+    # dry run's start-up
+    from bootstrap import pipeline
+    from bootstrap.place import Beside
+
     settings = pipeline.Settings(
         catalogs=list(args.catalog),
         ca_certs=given.certs,
@@ -600,9 +606,7 @@ def _git_root(project: Path) -> Path | None:
     return None
 
 
-def _summary(
-    project: Path, outcome: pipeline.Outcome, placements: list[Placement], proposal: Any
-) -> None:
+def _summary(project: Path, outcome: Outcome, placements: list[Placement], proposal: Any) -> None:
     plan = outcome.plan
     parts = ", ".join(plan["stacks"] + plan["drivers"]) or "no stacks or drivers"
     print(f"Added a dev container to {project} (Python {plan['python']}; {parts})")

@@ -382,6 +382,44 @@ def test_the_fast_path_reads_what_the_parser_reads(source: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "source",
+    [
+        "import a\ndef f():\n    import b\n    try:\n        import c\n    except ImportError:\n"
+        "        import d\nclass K:\n    def g(self):\n        from e import f\n",
+        "import a\n@dec\ndef f():\n    if TYPE_CHECKING:\n        import b\n    else:\n"
+        "        import c\n# a note\n",
+        "import a\nif sys.version_info >= (3, 8):\n    import b\nelse:\n    import c\n",
+        "import a\ndef f():\n    import b\nx = 1\ndef g():\n    import c\nasync def h():\n"
+        "    from d import (\n        e,\n    )\n",
+        'import a\nX = """\ndef f():\n    import fake\n"""\ndef g():\n    import real\n',
+        'import a\ndef f():\n    """Doc\nif x:\n    pass"""\n    import b\n',
+        "import a\ndef f():\n    import b\n    try: import c\n    except ImportError: pass\n",
+        "import a\ndef f():\n    import b\n    x = 1; import c\n",
+        "import a\ndef f():\n    s = f'{x}'\n    import b\n",
+        "import a\ndef f(\n    self,\n    /,\n    x,\n):\n    import b\n",
+        "import a\nfrom importlib import (\n    metadata,\n)\ndef f():\n    import b\n",
+        "import a\ndef f(x):\n    match(x):\n        case 1:\n            pass\n    import b\n",
+        "import a\nif x: print >>f, 'y'\ndef g():\n    import b\n",
+        "import a\nx = 1\nif (n := 3):\n    pass\n",
+        "import a\nd = {'a': 1} | other\ndef f():\n    return dict(a=1) | {'b': 2}\n",
+        "import a\nclass K:\n    def f(self):\n        if (y := g()):\n            import b\n",
+        "import a\ns = '''\nx := 1\n'''\ny = (z := 2)\n",
+        "import a\ndef f():\n    v = w.removeprefix('x')\n    lam = lambda a, /: a\n",
+    ],
+)
+def test_the_fast_path_reads_nested_imports_as_the_parser_does(source: str) -> None:
+    """Imports inside functions and blocks, and newer expressions: the same names, lines, order,
+    guards and floors as the parser's, though only some statements are parsed."""
+    from bootstrap.detect.source import scan_fast
+
+    fast, full = scan_fast(source), scan_source(source)
+    assert fast.imports == full.imports
+    assert fast.optional_imports == full.optional_imports
+    assert fast.floors == full.floors
+    assert fast.python2 == full.python2
+
+
+@pytest.mark.parametrize(
     ("module", "requirement", "how"),
     [
         ("fitz", "PyMuPDF", "table"),

@@ -69,3 +69,11 @@ def test_validate_imports_no_template_engine(new_project) -> None:
     assert "valid" in out
     assert not modules & HEAVY
     assert {"json5", "dockerfile_parse"} <= modules  # it did read the files it checks
+
+
+def test_init_dry_run_imports_no_template_engine(tmp_path: Path) -> None:
+    """A dry run renders nothing: the template engine and the lock stay unimported."""
+    (tmp_path / "app.py").write_text("import json\n", encoding="utf-8")
+    modules, out = imported("init", tmp_path, "--dry-run", "--offline")
+    assert "Would add" in out
+    assert not modules & HEAVY

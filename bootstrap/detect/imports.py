@@ -6,6 +6,7 @@ the project's own module names, and a warning for each file that cannot be read.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import stat
@@ -119,13 +120,14 @@ def own_modules(project: Path, files: list[Path]) -> set[str]:
     their packages, so every .py file's stem and every folder holding .py files counts.
     """
     names: set[str] = set()
+    depth = len(project.parts)
     for path in files:
         if path.suffix != ".py":
             continue
         names.add(path.stem)
-        for parent in path.relative_to(project).parents:
-            if parent.name and parent.name != "src":
-                names.add(parent.name)
+        # the folders between the project and the file: parts, not relative_to, which costs
+        # a tenth of a second on 2,400 files
+        names.update(part for part in path.parts[depth:-1] if part != "src")
     names.discard("__init__")
     return names
 
@@ -284,9 +286,17 @@ def read_code(project: Path) -> Code:
     extensions: set[str] = set()
     files = walk(project, extensions, code.warnings)
     code.own_modules = own_modules(project, files) | extensions
-    for path in files:
-        if path.suffix == ".py":
-            read_python(project, path, code)
-        else:
-            read_notebook(project, path, code)
+    # the cyclic collector would walk the objects of every syntax tree parsed here, a fifth of
+    # the parser's time on a large project; the trees hold no cycles, so counting frees them
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path in files:
+            if path.suffix == ".py":
+                read_python(project, path, code)
+            else:
+                read_notebook(project, path, code)
+    finally:
+        if collecting:
+            gc.enable()
     return code

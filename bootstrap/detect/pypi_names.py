@@ -102,9 +102,15 @@ def distribution(module: str) -> str:
     return resolve(module).requirement or module.split(".")[0]
 
 
+#: text that is only a name (or no valid requirement at all): its canonical form either way
+_BARE_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
 @cache
 def canonical(requirement: str) -> str:
     """The canonical distribution name of a requirement line (its text when unparsable)."""
+    if _BARE_NAME.fullmatch(requirement):
+        return canonicalize_name(requirement)  # a project's 1,600 module names: no parser needed
     try:
         return canonicalize_name(Requirement(requirement).name)
     except InvalidRequirement:
