@@ -174,6 +174,7 @@ def test_a_name_reserved_on_windows_is_refused_on_the_spot(tmp_path: Path) -> No
     child.expect("reserved on Windows")
     child.send("\x15Console\r")
     child.expect("folder: console/")
+    child.expect("One-line description")  # Ctrl-C at the next question, not between two
     child.sendcontrol("c")
     child.expect(pexpect.EOF, timeout=30)
     child.close()
