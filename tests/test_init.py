@@ -490,6 +490,20 @@ def test_adopted_project_opens_with_devcontainer_up(containers: dict[str, Path])
         devcontainers.remove(project)
 
 
+def _needs_the_39_image() -> None:
+    """Skip without an engine, or where the 3.9 stand-in cannot be made (no source-built 3.9)."""
+    if os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1" or not Path(DOCKER).exists():
+        pytest.skip("no Docker engine")
+    if not _engine_up():
+        pytest.skip("no Docker engine (run .ci/docker.sh)")
+    from support.standins import Unavailable, ensure_image
+
+    try:
+        ensure_image("python:3.9-slim-bookworm")
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+
+
 #: A script on a declared Python 3.9 (runtime.txt, as Heroku-style projects say it), one pure pin.
 ON_39 = {
     "runtime.txt": "python-3.9\n",
@@ -501,16 +515,7 @@ ON_39 = {
 @pytest.mark.docker
 def test_a_project_on_python_39_builds_on_the_39_image(tmp_path: Path) -> None:
     """3.9's base image has no Debian-built stand-in: it comes from a source-built CPython."""
-    if os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1" or not Path(DOCKER).exists():
-        pytest.skip("no Docker engine")
-    if not _engine_up():
-        pytest.skip("no Docker engine (run .ci/docker.sh)")
-    from support.standins import Unavailable, ensure_image
-
-    try:
-        ensure_image("python:3.9-slim-bookworm")
-    except Unavailable as exc:
-        pytest.skip(str(exc))
+    _needs_the_39_image()
     project = write_tree(tmp_path / "report39", ON_39)
     adopt(project, "--ca-cert", CA_BUNDLE)
     assert recorded(project)["python"] == "3.9"
@@ -548,16 +553,7 @@ OWN_PSYCOPG2 = {
 
 @pytest.mark.docker
 def test_a_projects_own_psycopg2_compiles_in_the_image(tmp_path: Path) -> None:
-    if os.environ.get("BOOTSTRAP_SKIP_DOCKER") == "1" or not Path(DOCKER).exists():
-        pytest.skip("no Docker engine")
-    if not _engine_up():
-        pytest.skip("no Docker engine (run .ci/docker.sh)")
-    from support.standins import Unavailable, ensure_image
-
-    try:  # the 3.11 stand-in is Debian's Python, without the headers the official image has
-        ensure_image("python:3.9-slim-bookworm")
-    except Unavailable as exc:
-        pytest.skip(str(exc))
+    _needs_the_39_image()  # not 3.11: its stand-in lacks the headers the official image has
     project = write_tree(tmp_path / "orders", OWN_PSYCOPG2)
     adopt(project, "--ca-cert", CA_BUNDLE)
     result = run("build", project, env={"DOCKER_BUILDKIT": "1"}, timeout=2400)
