@@ -370,6 +370,25 @@ def test_bitwise_or_of_numbers_is_no_floor() -> None:
         "import numpy\nx = 0755\n",
         "import numpy\nvalue = text.removeprefix('a')\n",
         "import numpy\n",
+        # imports and print statements after a colon or a semicolon: on no line of their own
+        "import a\ntry: import json\nexcept ImportError: import simplejson as json\n",
+        "from __future__ import nested_scopes; import site\n",
+        "import a\nif x: from b import c\n",
+        "import a\nfor i in L: print i\n",
+        # Python 2 octal literals after an operator or a keyword
+        "import os\nok = st.st_mode & 0111 != 0\n",
+        "import os\ndef mode():\n    return 0644\n",
+        # commas in a tuple of exceptions or in a call are Python 3; after them, Python 2
+        "import a\ntry:\n    pass\nexcept (ValueError, KeyError):\n    raise Error(a, b)\n",
+        "import a\ntry:\n    pass\nexcept (ValueError, KeyError), e:\n    pass\n",
+        "import a\ntry:\n    pass\nexcept ValueError, e:\n    pass\n",
+        "import a\nraise ValueError, 'message'\n",
+        "import a\ndef f():\n    raise E(str(x)), None, tb\n",
+        # ur'' strings and long literals; and what only looks like them
+        "import a\nx = ur'text'\n",
+        "import a\nLANGUAGES = [('ur', 'Urdu'), (\"ur\", \"Urdu\")]\n",
+        "import a\nbig = 10L\n",
+        "import a\nsize = '10L' + name_10l\n",
     ],
 )
 def test_the_fast_path_reads_what_the_parser_reads(source: str) -> None:
@@ -405,6 +424,13 @@ def test_the_fast_path_reads_what_the_parser_reads(source: str) -> None:
         "import a\nclass K:\n    def f(self):\n        if (y := g()):\n            import b\n",
         "import a\ns = '''\nx := 1\n'''\ny = (z := 2)\n",
         "import a\ndef f():\n    v = w.removeprefix('x')\n    lam = lambda a, /: a\n",
+        # newer expressions at the top level, in a comment or a string, or spread over lines
+        "import a\nmerged = {'a': 1} | other\nif (n := 3):\n    pass\n",
+        "import a\n# x := y, and {a} | b\nvalue = 1\n",
+        "import a\nHELP = 'write a := b'\n",
+        "import a\nmerged = (\n    {'a': 1}\n    | other\n)\n",
+        '"""Use x := y."""\nimport a\ndef f():\n    return (y := 2)\n',
+        "import a\n@decorator(n := 1)\ndef f():\n    pass\n",
     ],
 )
 def test_the_fast_path_reads_nested_imports_as_the_parser_does(source: str) -> None:

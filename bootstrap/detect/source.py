@@ -128,19 +128,37 @@ _NEEDS_PARSER = [
     (literal, re.compile(pattern))
     for literal, pattern in (
         ("import", r"\n[ \t]+import[ \t]|\n[ \t]+from[ \t]"),  # indented: perhaps guarded
+        # after a colon or a semicolon (try: import x / x = 1; import y): on no line of its own
+        *(
+            (word, rf"{word}[ \t](?:(?<=[:;][ \t]{word}[ \t])|(?<=[:;]{word}[ \t]))")
+            for word in ("import", "from")
+        ),
         ("print", r"\n[ \t]*print\b(?![ \t]*\()"),
+        (
+            "print",
+            r"print\b(?![ \t]*\()(?:(?<=[:;][ \t]print)|(?<=[:;]print))",
+        ),  # for x in y: print x
         ("exec", r"\n[ \t]*exec\b(?![ \t]*\()"),
         ("<>", r"<>"),
-        *((f"{u}{r}{q}", r"\b[uU][rR]['\"]") for u in "uU" for r in "rR" for q in "'\""),
-        ("", r"[0-9][lL]\b"),  # a long literal 10L
-        ("except", r"\n[ \t]*except\b[^\n#]*,"),
-        ("raise", r"\n[ \t]*raise\b[^\n#]*,"),
+        # ur'' strings and long literals (10L): each search starts at its rarer last characters, which
+        # the regex engine finds as fast as str.find, and looks behind from there
+        *((f"{r}{q}", f"{r}{q}(?<=(?<![\\w\"'])[uU]{r}{q})") for r in "rR" for q in "'\""),
+        ("L", r"L\b(?<=[0-9]L)"),
+        ("l", r"l\b(?<=[0-9]l)"),
+        # a comma after the exception (except E, e: / except (A, B), e:), or after what is raised
+        # (raise E, "message" / raise E(x), None, tb): not the commas inside a tuple or a call
+        ("except", r"\n[ \t]*except\b[ \t]*(?:[\w.]+|\([^)]*\))[ \t]*,"),
+        (
+            "raise",
+            r"\n[ \t]*raise[ \t]+"
+            r"(?:[\w.]+|[\w.]+\((?:[^()\n]|\([^()\n]*\))*\)|[\"'][^\"'\n]*[\"'])[ \t]*,",
+        ),
         ("match", r"\n[ \t]*match[ \t]"),
         ("type", r"\n[ \t]*type[ \t]+\w+[ \t]*[=\[]"),
         ("*", r"except[ \t]*\*"),
         ("def", r"def[ \t]+\w+[ \t]*\["),
         ("class", r"class[ \t]+\w+[ \t]*\["),
-        ("/", r"[(,][ \t]*/[ \t]*[,)]"),
+        ("/", r"/(?=[ \t]*[,)])(?:(?<=[(,]/)|(?<=[(,][ \t]/))"),  # a positional-only marker
         ("tomllib", r"tomllib"),
         ("zoneinfo", r"zoneinfo"),
         ("graphlib", r"graphlib"),
@@ -148,13 +166,12 @@ _NEEDS_PARSER = [
         ("\\", r"\\[ \t]*\n"),
     )
 ]
+#: A top-level import, found by the newline before it (searched in "\n" + text)
 _TOP_IMPORT = re.compile(
-    r"^(?:import[ \t]+([\w. \t,]+)|from[ \t]+([\w.]+)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*))",
-    re.MULTILINE,
+    r"\n(?:import[ \t]+([\w. \t,]+)|from[ \t]+([\w.]+)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*))"
 )
-
-
-_RELATIVE_IMPORT = re.compile(r"^from[ \t]+\.", re.MULTILINE)
+_RELATIVE_IMPORT = re.compile(r"\nfrom[ \t]+\.")
+_COMMENT = re.compile(r"#[^\n]*")
 
 
 def scan_fast(text: str) -> SourceInfo:
@@ -162,31 +179,37 @@ def scan_fast(text: str) -> SourceInfo:
 
     Most files of a large project have nothing for the parser to judge: top-level imports read from
     the lines say the same as the syntax tree, at a tenth of the cost. An indented import (perhaps
-    guarded) needs the tree of its top-level statement only: those statements alone are parsed.
-    Anything else (Python 2 candidates, newer syntax) goes to :func:`scan`. A file that is not
-    Python at all is not noticed here.
+    guarded) or a newer expression (``:=``, a dict ``|``) needs the tree of its top-level statement
+    only: those statements alone are parsed. Anything else (Python 2 candidates, newer statements)
+    goes to :func:`scan`. A file that is not Python at all is not noticed here.
     """
     text = text.lstrip("\ufeff")
     lines = "\n" + text  # every pattern finds a line's start by its newline: much faster than ^
-    for literal, gate in (*_NEEDS_PARSER[1:], *_EXPRESSION_HINTS):
+    for literal, gate in _NEEDS_PARSER[1:]:
         if literal in text and gate.search(lines):
             return scan(text)
     if _octal_candidate(text):
         return scan(text)
+    # where the statements to parse are: an indented import starts its line ("\n" shifts by one),
+    # an expression hint is found in the text itself
+    wanted = [m.start() for m in _INDENTED_IMPORT.finditer(lines)] if "import" in text else []
+    for literal, hint in _EXPRESSION_HINTS:
+        if literal in text:
+            wanted += [m.start() for m in hint.finditer(text)]
     parts = None
-    if "import" in text and _INDENTED_IMPORT.search(lines):
-        # where the statements holding an indented import start a line ("\n" shifts by one)
-        parts = _nested_imports(text, [m.start() for m in _INDENTED_IMPORT.finditer(lines)])
+    if wanted:
+        parts = _statements_parsed(text, sorted(wanted))
         if parts is None:
             return scan(text)
     info = SourceInfo()
     strings = _triple_quoted(text)
     line, counted = 1, 0
-    for match in _TOP_IMPORT.finditer(text):
-        if any(start < match.start() < end for start, end in strings):
+    for match in _TOP_IMPORT.finditer(lines):
+        at = match.start()  # the match's newline in `lines` is where its line starts in `text`
+        if any(start < at < end for start, end in strings):
             return scan(text)  # code in a string (a template, an example): the parser can tell
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
+        line += text.count("\n", counted, at)
+        counted = at
         if match.group(1):
             for part in match.group(1).split(","):
                 name = part.split()[0] if part.split() else ""
@@ -195,12 +218,12 @@ def scan_fast(text: str) -> SourceInfo:
         elif not match.group(2).startswith("."):
             module = match.group(2)
             info.imports.append((module, line))
-            names = re.sub(r"#[^\n]*", "", match.group(3)).strip("() \t\n")
+            names = _COMMENT.sub("", match.group(3)).strip("() \t\n")
             for part in names.split(","):
                 words = part.split()
                 if words and words[0] != "*" and words[0].isidentifier():
                     info.imports.append((f"{module}.{words[0]}", line))
-    if not info.imports and text.strip() and not _RELATIVE_IMPORT.search(text):
+    if not info.imports and text.strip() and not _RELATIVE_IMPORT.search(lines):
         return scan(text)  # nothing learnt from the lines: let the parser judge the whole file
     if parts is not None:
         info.imports += parts.imports  # the tree's walk reaches nested imports after top-level ones
@@ -227,16 +250,17 @@ _COMPOUND_START = re.compile(r"(?:async|def|class|if|try|with|for|while)\b")
 _ELSEWHERE = re.compile(r"[(,\n][ \t]*/[ \t]*(?:[,)#\r\n]|$)|\n[ \t]*match[(\[]|importlib")
 
 
-def _nested_imports(text: str, imports: list[int]) -> SourceInfo | None:
-    """The imports inside functions, classes and blocks, from a parse of only the top-level
-    statements that hold an indented import (one starts its line at each of ``imports``); None:
-    let the parser read the whole file.
+def _statements_parsed(text: str, wanted: list[int]) -> SourceInfo | None:
+    """Imports inside functions, classes and blocks, and newer expressions, from a parse of only
+    the top-level statements holding one of ``wanted`` (sorted positions in ``text``); None: let
+    the parser read the whole file.
 
-    saleor imports inside functions in one file of twenty; parsing those statements alone, the
-    other lines blanked so the line numbers stay, gives what the whole tree gives: a statement
-    without an import adds nothing, and the tree is walked in the same order. Where the lines may
-    mislead (a statement's first line in a string, an import after a colon, a statement that does
-    not parse alone, ``print >>``, what no gate sees elsewhere), None.
+    saleor imports inside functions in one file of twenty, and uses ``:=`` in one of forty;
+    parsing those statements alone, the other lines blanked so the line numbers stay, gives what
+    the whole tree gives: a statement without an import or a hint adds nothing, and the tree is
+    walked in the same order. Where the lines may mislead (a statement's first line in a string, an
+    import after a colon, a statement that does not parse alone, ``print >>``, what no gate sees
+    elsewhere), None.
     """
     if _INLINE_IMPORT.search(text) or _PRINT_CHEVRON.search(text):
         return None
@@ -245,7 +269,7 @@ def _nested_imports(text: str, imports: list[int]) -> SourceInfo | None:
     starts = [m.start() for m in _TOP_START.finditer(text)]
     strings = _triple_quoted(text)
     chosen: set[tuple[int, int]] = set()
-    for where in imports:
+    for where in wanted:
         index = bisect.bisect_right(starts, where) - 1
         if index < 0:
             return None  # indented before any statement: a syntax error, or worse
@@ -253,8 +277,12 @@ def _nested_imports(text: str, imports: list[int]) -> SourceInfo | None:
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
         if any(start < at < stop for start, stop in strings for at in (begin, where, end)):
             return None
-        if not _COMPOUND_START.match(text, begin):
-            return None
+        if (
+            begin < where
+            and text[begin:where].count("\n")
+            and not _COMPOUND_START.match(text, begin)
+        ):
+            return None  # an indented line in a simple statement: a continuation, perhaps a string
         chosen.add((begin, end))
     pieces, done = [], 0
     for begin, end in sorted(chosen):
@@ -273,16 +301,25 @@ def _nested_imports(text: str, imports: list[int]) -> SourceInfo | None:
 
 
 _OCTAL = re.compile(r"0[0-7]+\b")  # a literal prefix: the regex engine skips ahead to each "0"
+_OCTAL_AFTER_WORD = re.compile(r"(?:^|\W)(?:return|and|or|not|in|is|if|else)$")
 
 
 def _octal_candidate(text: str) -> bool:
-    """A Python 2 octal literal (``os.chmod(p, 0755)``), not a time (10:07) or a date (2017-02-06)."""
+    """A Python 2 octal literal (``os.chmod(p, 0755)``, ``mode & 0111``, ``return 0644``), not a
+    time (10:07) or a date (2017-02-06)."""
     for match in _OCTAL.finditer(text):
         start = match.start()
         if start and (text[start - 1].isalnum() or text[start - 1] in "._-'\"/"):
             continue
-        before = text[max(0, start - 3) : start].rstrip(" \t")
+        near = text[max(0, start - 8) : start]
+        before = near.rstrip(" \t")
         if before.endswith(("=", "(", ",", "[")):
+            return True
+        if before.endswith(("&", "|", "^", "+", "*", "%", "<", ">", "~")) and (
+            before != near or before[-2:-1] in (" ", "\t")  # spaced: not 10:59+00:00
+        ):
+            return True
+        if _OCTAL_AFTER_WORD.search(before):
             return True
         if before.endswith(":") and not before[:-1].rstrip().endswith(tuple("0123456789")):
             return True
