@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -151,6 +152,7 @@ def parse(text: str) -> RequirementsIn:
     return RequirementsIn(lines, extra)
 
 
+@lru_cache(maxsize=4096)  # a large project asks again and again about the same lines
 def name_of(text: str) -> str:
     """The canonical name of a requirement, or the text itself when it names none."""
     try:
@@ -159,6 +161,7 @@ def name_of(text: str) -> str:
         return text
 
 
+@lru_cache(maxsize=4096)  # a large project asks again and again about the same lines
 def is_pinned(text: str) -> bool:
     """``name==version`` (extras and markers allowed): a line an offline lock may keep."""
     try:
@@ -184,6 +187,7 @@ def from_comment(source: str) -> str:
     return f"# from {source}"
 
 
+@lru_cache(maxsize=4096)  # a large project asks again and again about the same lines
 def has_version(text: str) -> bool:
     """Whether the line says which versions (a specifier or a URL); unparsable lines count."""
     try:

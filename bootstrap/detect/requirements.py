@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from bootstrap.detect.pypi_names import _load, canonical, conda_to_pypi
 from bootstrap.errors import UsageError
+from bootstrap.requirements import has_version
 from bootstrap.safe_io import MAX_MANIFEST, Refused, load_toml, load_yaml, read_text
 
 #: Marks the source of a development-only requirement ([dev-packages], Pipfile.lock's develop).
@@ -46,6 +48,7 @@ VCS_URL = re.compile(r"^git\+https://", re.IGNORECASE)
 _EGG = re.compile(r"^(git\+https://\S+?)#egg=([A-Za-z0-9][A-Za-z0-9._-]*)\S*$", re.I)
 
 
+@lru_cache(maxsize=4096)  # the same lines come from several files and passes
 def normalise(line: str) -> str | None:
     """A PEP 508 requirement as requirements.in writes it, or None when it is not one.
 
@@ -636,5 +639,4 @@ def apt_packages(project: Path, warnings: list[str]) -> list[Declared]:
 
 
 def _bare(item: Declared) -> bool:
-    requirement = Requirement(item.requirement)
-    return not requirement.specifier and not requirement.url
+    return not has_version(item.requirement)
