@@ -210,15 +210,13 @@ def _drivers(answers: Answers, catalog: Catalog) -> list[str]:
 
 def _requirements(lines: list[str], origin: str) -> list[str]:
     """Each item one PEP 508 requirement: requirements.in gets them line by line."""
-    from packaging.requirements import InvalidRequirement, Requirement  # lazy: start-up stays light
+    from bootstrap.requirements import parsed  # lazy: start-up stays light
 
     for line in lines:
-        try:
-            Requirement(line)
-        except InvalidRequirement:
+        if parsed(line) is None:
             raise UsageError(
                 f"{origin}: requirements {line!r} is not a valid requirement: {_FIXES['requirements']}"
-            ) from None
+            )
     return list(lines)
 
 

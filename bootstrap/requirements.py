@@ -152,21 +152,27 @@ def parse(text: str) -> RequirementsIn:
     return RequirementsIn(lines, extra)
 
 
-@lru_cache(maxsize=4096)  # a large project asks again and again about the same lines
+@lru_cache(maxsize=4096)
+def parsed(text: str) -> Requirement | None:
+    """The PEP 508 parse of a line, None when it is not one; asked once per line, since a large
+    project's thousand lines are asked about again and again (name, pin, version). Shared: never
+    change what it returns."""
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
+
+
 def name_of(text: str) -> str:
     """The canonical name of a requirement, or the text itself when it names none."""
-    try:
-        return canonicalize_name(Requirement(text).name)
-    except InvalidRequirement:
-        return text
+    requirement = parsed(text)
+    return text if requirement is None else canonicalize_name(requirement.name)
 
 
-@lru_cache(maxsize=4096)  # a large project asks again and again about the same lines
 def is_pinned(text: str) -> bool:
     """``name==version`` (extras and markers allowed): a line an offline lock may keep."""
-    try:
-        requirement = Requirement(text)
-    except InvalidRequirement:
+    requirement = parsed(text)
+    if requirement is None:
         return False
     specs = list(requirement.specifier)
     return (
@@ -187,14 +193,10 @@ def from_comment(source: str) -> str:
     return f"# from {source}"
 
 
-@lru_cache(maxsize=4096)  # a large project asks again and again about the same lines
 def has_version(text: str) -> bool:
     """Whether the line says which versions (a specifier or a URL); unparsable lines count."""
-    try:
-        requirement = Requirement(text)
-    except InvalidRequirement:
-        return True
-    return bool(requirement.specifier) or bool(requirement.url)
+    requirement = parsed(text)
+    return requirement is None or bool(requirement.specifier) or bool(requirement.url)
 
 
 _HASH = re.compile(r"\s+--hash")

@@ -9,8 +9,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+
+from bootstrap.requirements import parsed
 
 DATA = Path(__file__).parent / "data"
 
@@ -111,10 +112,8 @@ def canonical(requirement: str) -> str:
     """The canonical distribution name of a requirement line (its text when unparsable)."""
     if _BARE_NAME.fullmatch(requirement):
         return canonicalize_name(requirement)  # a project's 1,600 module names: no parser needed
-    try:
-        return canonicalize_name(Requirement(requirement).name)
-    except InvalidRequirement:
-        return canonicalize_name(requirement)
+    found = parsed(requirement)
+    return canonicalize_name(requirement if found is None else found.name)
 
 
 def conda_to_pypi(name: str) -> str | None:
