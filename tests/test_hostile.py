@@ -965,3 +965,26 @@ def test_too_long_names_exit_2(project: Path, work: Path) -> None:
         line = one_line(cli(*args, cwd=work), 2)
         assert len(line) < 1100 and "characters left out" in line, line[:2000]
     assert everything(work) == before
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "import a\nx = '''q'''\n",  # top-level imports between strings
+        "def f():\n    import b\n    s = '''q'''\n",  # imports inside functions, between strings
+        "def f():\n    x = (a := 1)\n    s = '''q'''\n",  # newer expressions between strings
+    ],
+)
+def test_a_source_of_thousands_of_imports_and_strings_is_read_in_one_pass(
+    work: Path, unit: str
+) -> None:
+    """Each import asked whether it sits in a string, each string asked again: 1.5 MB built so
+    took hours. Read now in seconds (the timeout only catches a return of the square)."""
+    project = work / "project"
+    project.mkdir()
+    (project / "big.py").write_text("import requests\n" + unit * (1_500_000 // len(unit)))
+    before = everything(work)
+    result = cli("init", project, "--dry-run", "--offline", "--no-input", cwd=work, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert everything(work) == before

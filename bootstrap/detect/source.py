@@ -202,11 +202,11 @@ def scan_fast(text: str) -> SourceInfo:
         if parts is None:
             return scan(text)
     info = SourceInfo()
-    strings = _triple_quoted(text)
+    strings = _Strings(text)
     line, counted = 1, 0
     for match in _TOP_IMPORT.finditer(lines):
         at = match.start()  # the match's newline in `lines` is where its line starts in `text`
-        if any(start < at < end for start, end in strings):
+        if strings.cover(at):
             return scan(text)  # code in a string (a template, an example): the parser can tell
         line += text.count("\n", counted, at)
         counted = at
@@ -267,7 +267,7 @@ def _statements_parsed(text: str, wanted: list[int]) -> SourceInfo | None:
     if _ELSEWHERE.search("\n" + text):
         return None
     starts = [m.start() for m in _TOP_START.finditer(text)]
-    strings = _triple_quoted(text)
+    strings = _Strings(text)
     chosen: set[tuple[int, int]] = set()
     for where in wanted:
         index = bisect.bisect_right(starts, where) - 1
@@ -275,13 +275,9 @@ def _statements_parsed(text: str, wanted: list[int]) -> SourceInfo | None:
             return None  # indented before any statement: a syntax error, or worse
         begin = starts[index]
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
-        if any(start < at < stop for start, stop in strings for at in (begin, where, end)):
+        if strings.cover(begin) or strings.cover(where) or strings.cover(end):
             return None
-        if (
-            begin < where
-            and text[begin:where].count("\n")
-            and not _COMPOUND_START.match(text, begin)
-        ):
+        if text.find("\n", begin, where) >= 0 and not _COMPOUND_START.match(text, begin):
             return None  # an indented line in a simple statement: a continuation, perhaps a string
         chosen.add((begin, end))
     pieces, done = [], 0
@@ -326,18 +322,36 @@ def _octal_candidate(text: str) -> bool:
     return False
 
 
-def _triple_quoted(text: str) -> list[tuple[int, int]]:
-    """Spans between triple quotes, paired in order: where an import line is no import."""
-    spans = []
-    for quote in ('"""', "'''"):
-        index = text.find(quote)
-        while index >= 0:
-            end = text.find(quote, index + 3)
-            if end < 0:
-                break
-            spans.append((index, end))
-            index = text.find(quote, end + 3)
-    return spans
+class _Strings:
+    """Spans between triple quotes, paired in order: where an import line is no import.
+
+    Asked once per import or hint of a file: by bisection over the merged spans, so a file built
+    of thousands of both costs no more than its length.
+    """
+
+    def __init__(self, text: str) -> None:
+        spans = []
+        for quote in ('"""', "'''"):
+            index = text.find(quote)
+            while index >= 0:
+                end = text.find(quote, index + 3)
+                if end < 0:
+                    break
+                spans.append((index, end))
+                index = text.find(quote, end + 3)
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [start for start, _ in merged]
+        self._ends = [end for _, end in merged]
+
+    def cover(self, at: int) -> bool:
+        """Whether ``at`` is strictly inside a span."""
+        index = bisect.bisect_left(self._starts, at) - 1
+        return index >= 0 and at < self._ends[index]
 
 
 def _first_f_string(text: str) -> int:
@@ -461,13 +475,14 @@ def _tree_facts(tree: ast.Module, text: str, info: SourceInfo) -> None:
     fstring = _first_f_string(text)
     if fstring >= 0:
         note("3.6", text.count("\n", 0, fstring) + 1, "f-string")
-    hinted = sorted(
-        {
-            text.count("\n", 0, match.start()) + 1
+    hinted = _line_numbers(
+        text,
+        [
+            m.start()
             for literal, hint in _EXPRESSION_HINTS
             if literal in text
-            for match in hint.finditer(text)
-        }
+            for m in hint.finditer(text)
+        ],
     )
     if hinted:
         for node in _walk_lines(tree, hinted):
@@ -486,6 +501,17 @@ def _tree_facts(tree: ast.Module, text: str, info: SourceInfo) -> None:
                 if version and not node.keywords and len(node.args) == 1:
                     note(version, node.lineno, f"str.{node.func.attr}()")
     info.floors = sorted(found.items(), key=lambda item: version_key(item[0]))
+
+
+def _line_numbers(text: str, positions: list[int]) -> list[int]:
+    """The distinct line numbers of ``positions``, counting each stretch of text once."""
+    lines: set[int] = set()
+    line, counted = 1, 0
+    for at in sorted(positions):
+        line += text.count("\n", counted, at)
+        counted = at
+        lines.add(line)
+    return sorted(lines)
 
 
 def _walk_lines(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
