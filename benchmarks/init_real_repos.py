@@ -10,7 +10,13 @@ project had is byte-identical, and the dry run listed the same requirements that
 
 Target: a dry run of a 2,400-file project (saleor 3.9.0) in at most 3 s.
 
+``--against SRC`` times the dry runs of another bootstrap source tree (a checkout of an older
+commit, say) alternating with this one, and prints the ratio of the medians; ``--instructions``
+adds the count of instructions of one dry run each (valgrind's cachegrind), which the machine's
+load does not change.
+
     python benchmarks/init_real_repos.py FOLDER [--runs 3] [--offline] [--dry-only]
+        [--against SRC] [--instructions]
 """
 
 from __future__ import annotations
@@ -57,18 +63,48 @@ class Outcome:
     files: int = 0
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    other_wall: list[float] = field(default_factory=list)  # --against
+    other_cpu: list[float] = field(default_factory=list)
+    instructions: int = 0
+    other_instructions: int = 0
     adopted: bool = False
     reason: str = ""
 
 
-def timed(args: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float]:
+def timed(
+    args: list[str], env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(args, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(args, capture_output=True, text=True, timeout=1800, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return result, wall, cpu
+
+
+def instructions(args: list[str], env: dict[str, str] | None = None) -> int:
+    """Instructions one run executes (cachegrind, no cache simulation): 0 without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if not valgrind:
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "cachegrind.out"
+        result = subprocess.run(
+            [
+                valgrind,
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                f"--cachegrind-out-file={out}",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            env=env,
+        )
+    match = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+    return int(match.group(1).replace(",", "")) if match else 0
 
 
 def last_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -92,7 +128,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--offline", action="store_true", help="pass --offline to init")
     parser.add_argument("--dry-only", action="store_true", help="time dry runs; adopt nothing")
+    parser.add_argument("--against", type=Path, help="another bootstrap source tree to compare")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count one dry run's instructions (valgrind)"
+    )
     args = parser.parse_args()
+    other_env = None
+    if args.against:
+        other_env = {**os.environ, "PYTHONPATH": str(args.against.resolve())}
     repos = sorted(p for p in args.folder.iterdir() if p.is_dir())
     extra = ["--offline"] if args.offline else []
     outcomes = {repo.name: Outcome(repo.name) for repo in repos}
@@ -107,12 +150,23 @@ def main() -> int:
         dry_out: dict[str, str] = {}
         for _ in range(args.runs):
             for name, copy in copies.items():
-                result, wall, cpu = timed([*script(), "init", str(copy), "--dry-run", *extra])
+                dry = [*script(), "init", str(copy), "--dry-run", *extra]
+                result, wall, cpu = timed(dry)
                 outcomes[name].wall.append(wall)
                 outcomes[name].cpu.append(cpu)
                 if result.returncode != 0:
                     outcomes[name].reason = f"dry run: {last_line(result)}"
                 dry_out[name] = result.stdout
+                if other_env is not None:
+                    _other, wall, cpu = timed(dry, other_env)
+                    outcomes[name].other_wall.append(wall)
+                    outcomes[name].other_cpu.append(cpu)
+        if args.instructions:
+            for name, copy in copies.items():
+                dry = [*script(), "init", str(copy), "--dry-run", *extra]
+                outcomes[name].instructions = instructions(dry)
+                if other_env is not None:
+                    outcomes[name].other_instructions = instructions(dry, other_env)
         if not args.dry_only:
             for name, copy in copies.items():
                 adopt(outcomes[name], copy, dry_out.get(name, ""), extra)
@@ -127,6 +181,23 @@ def main() -> int:
             f"| {item.name} | {item.files} | {wall:.2f} s / {cpu:.2f} s | {status} "
             f"| {item.reason or '—'} |"
         )
+    if other_env is not None or args.instructions:
+        print(f"\nthis tree against {args.against or '(none)'}: medians of {args.runs} runs")
+        print("| repository | CPU this / other | ratio | wall this / other | instructions ratio |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for item in outcomes.values():
+            cpu = statistics.median(item.cpu)
+            other = statistics.median(item.other_cpu) if item.other_cpu else 0.0
+            wall = statistics.median(item.wall)
+            other_wall = statistics.median(item.other_wall) if item.other_wall else 0.0
+            count = f"{item.instructions / 1e9:.2f} G"
+            if item.other_instructions:
+                count += f" / {item.other_instructions / 1e9:.2f} G = "
+                count += f"{item.instructions / item.other_instructions:.2f}"
+            print(
+                f"| {item.name} | {cpu:.2f} s / {other:.2f} s | "
+                f"{cpu / other if other else 0:.2f} | {wall:.2f} s / {other_wall:.2f} s | {count} |"
+            )
     adopted = sum(o.adopted for o in outcomes.values())
     print(f"\nadopted {adopted}/{len(outcomes)}")
     largest = max(outcomes.values(), key=lambda o: o.files)
