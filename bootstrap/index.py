@@ -6,7 +6,6 @@ Shared by every lock (uv for Python 3, pip's resolver for 2.7) and by sdist meta
 from __future__ import annotations
 
 import os
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -52,34 +51,6 @@ def reachable(url: str, timeout: float = 5.0) -> bool:
         return False
     except (OSError, ValueError):
         return False
-
-
-class Probe:
-    """:func:`reachable`, asked in the background from the start, so that the answer is there when
-    it is needed: init reads a large project's files meanwhile. A daemon thread: a machine with no
-    route to the index never waits for it at exit."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._done = threading.Event()
-        self._answer = False
-        self._error: BaseException | None = None
-        threading.Thread(target=self._ask, name="index probe", daemon=True).start()
-
-    def _ask(self) -> None:
-        try:
-            self._answer = reachable(self.url)
-        except BaseException as exc:  # handed to the caller of result(), who reports it
-            self._error = exc
-        finally:
-            self._done.set()
-
-    def result(self) -> bool:
-        """Whether the index answered; the TLS refusal :func:`reachable` raises, raised here."""
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return self._answer
 
 
 def ca_bundle() -> str | None:

@@ -26,7 +26,7 @@ from bootstrap.detect import propose, scan
 from bootstrap.detect.pypi_names import canonical, resolve
 from bootstrap.detect.requirements import config_root
 from bootstrap.errors import LockConflict, MissingRelease, UsageError
-from bootstrap.index import Probe, index_url, reachable
+from bootstrap.index import index_url, reachable
 from bootstrap.inputs import Inputs, existing_dir, interactive, load_catalog
 from bootstrap.layout import MOVED_DOCKERFILE, MOVED_REQUIREMENTS, rendered_names, sibling_name
 from bootstrap.plan import Plan, layout, make_plan
@@ -60,8 +60,6 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
         )
     catalog = load_catalog(args)
     given = Inputs(args)
-    early = layered(given.filed, given.flags).get("network", {}).get("pip_index_url")
-    probe = None if args.offline else Probe(index_url(early))  # answers while the files are read
     facts = scan(project)
     decided = _decided(layered(given.filed, given.flags))
     proposal = propose(facts, catalog, **decided)
@@ -85,7 +83,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
                     sources[moved] = f"{sources.pop(line)}, pinned {was} there"
             answers["requirements"] = [_moved(r, older.moved) for r in answers["requirements"]]
     answers["requirements"] = _drop_unpublished(
-        answers.get("requirements", []), proposal, args, index, answers["python"], probe
+        answers.get("requirements", []), proposal, args, index, answers["python"]
     )
     asking = not args.dry_run and interactive(args)
     if asking:
@@ -106,7 +104,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
             proposal.added[:] = again.added
             index = answers["network"].get("pip_index_url")
             answers["requirements"] = _drop_unpublished(
-                answers["requirements"], proposal, args, index, answers["python"], probe
+                answers["requirements"], proposal, args, index, answers["python"]
             )
     answers, plan = _planned(validate(answers, catalog), catalog, project)
     placements = _placements(plan)
@@ -260,7 +258,6 @@ def _drop_unpublished(
     args: argparse.Namespace,
     index: str | None,
     python: str,
-    probe: Probe | None = None,
 ) -> list[str]:
     """Imports assumed to share their distribution's name are kept only if the index has that
     name and its newest wheel provides the import (the wheel's file list, read from the index).
@@ -277,8 +274,7 @@ def _drop_unpublished(
     if not guessed and not conda:
         return requirements
     url = index_url(index)
-    asked = probe.result() if probe is not None and probe.url == url else None
-    online = not args.offline and (reachable(url) if asked is None else asked)
+    online = not args.offline and reachable(url)
     found: dict[str, Provided] = {}
     if online:
         names = sorted({item.requirement for item in guessed} | {d.requirement for d in conda})

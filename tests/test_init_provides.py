@@ -200,27 +200,10 @@ def test_the_real_index_s_same_named_stranger_is_caught(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_index_leaves_the_guess_out_and_says_so(tmp_path: Path) -> None:
-    """The index is asked in the background while the files are read; its silence is the same
-    answer as offline."""
+    """An index that does not answer is the same answer as offline."""
     project = write_tree(tmp_path / "proj", {"app.py": "import gizmo\n"})
     result = run("init", project, "--dry-run", "--pip-index-url", "http://127.0.0.1:9/simple")
     assert result.returncode == 0, result.stderr
     assert "app.py:1: imports gizmo, not checked against the package index: left out" in _unplaced(
         result.stdout
     )
-
-
-def test_the_background_probe_hands_on_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An untrusted certificate found in the background is still the one-line error, raised where
-    the answer is needed."""
-    from bootstrap import index
-    from bootstrap.errors import BootstrapError
-
-    def refuse(url: str) -> bool:
-        raise BootstrapError(f"the package index {url} presents a certificate ...")
-
-    monkeypatch.setattr(index, "reachable", refuse)
-    with pytest.raises(BootstrapError, match="presents a certificate"):
-        index.Probe("https://index.invalid/simple").result()
-    monkeypatch.setattr(index, "reachable", lambda url: url.endswith("/simple"))
-    assert index.Probe("https://index.invalid/simple").result() is True
