@@ -354,6 +354,11 @@ def test_guarded_imports_are_optional_and_raise_no_floor() -> None:
     assert "json" in optional  # the fallback: the standard library, never a requirement anyway
 
 
+def test_the_letter_f_in_quotes_is_no_f_string() -> None:
+    assert scan_source("LETTERS = ['e', 'f', 'g']\nprint('f', \"f\")\n").floors == []
+    assert [v for v, _ in scan_source("x = 1\nname = f'{x}'\n").floors] == ["3.6"]
+
+
 def test_bitwise_or_of_numbers_is_no_floor() -> None:
     assert scan_source("flags = (a | b)\nmask = f(x) | 4\n").floors == []
 
