@@ -159,6 +159,33 @@ def test_python2_setup_py_declares_its_version(tmp_path: Path) -> None:
     assert [d.requirement for d in declared(tmp_path, [])] == ["requests<2.28", "six"]
 
 
+def test_setup_py_install_requires_named_by_a_top_level_variable_is_read(tmp_path: Path) -> None:
+    """``requires = [...]`` then ``install_requires=requires``: a common setup.py idiom."""
+    write_tree(
+        tmp_path,
+        {
+            "setup.py": """\
+                from setuptools import setup
+                requires = [
+                    "SQLAlchemy>=2.0",
+                    "docopt",  # the CLI
+                ]
+                def extra():
+                    requires = ["never-read"]
+                    return requires
+                setup(name="tool", install_requires=requires, tests_require=extra())
+            """
+        },
+    )
+    found = declared(tmp_path, [])
+    assert [(d.requirement, d.source) for d in found] == [
+        ("SQLAlchemy>=2.0", "setup.py:3"),
+        ("docopt", "setup.py:4"),
+    ]
+    write_tree(tmp_path, {"setup.py": "deps = compute()\nsetup(install_requires=deps)\n"})
+    assert declared(tmp_path, []) == []  # computed by code: not guessed
+
+
 def test_choose_keeps_declaration_and_shows_conflicting_code() -> None:
     pythons = load().pythons
     runtime = declarations_for({"runtime.txt": "python-2.7.18\n"})

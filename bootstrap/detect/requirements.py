@@ -340,8 +340,10 @@ def _line_of_name(text: str, name: str) -> int:
 def setup_py_values(text: str) -> dict[str, Any]:
     """Literal keyword arguments of setup(...): install_requires, python_requires, classifiers.
 
-    Read from the token stream, so a Python 2 setup.py works too; a value that is not a literal
-    (a variable, a function call) is simply absent.
+    Read from the token stream, so a Python 2 setup.py works too. A value that names a variable
+    assigned a literal list at the top of the file (``requires = [...]`` then
+    ``install_requires=requires``) is that list; any other value (a function call, a list built
+    by code) is simply absent.
     """
     try:
         tokens = [
@@ -359,19 +361,38 @@ def setup_py_values(text: str) -> dict[str, Any]:
         if tokens[index + 1].string != "=":
             continue
         value = tokens[index + 2]
-        if value.type == tokenize.STRING:
+        if value.type == tokenize.NAME and value.string not in ("None", "True", "False"):
+            start = _top_level_list(tokens[: index + 2], value.string)
+            if start is not None:
+                values[key] = (_string_items(tokens, start), tokens[start].start[0])
+        elif value.type == tokenize.STRING:
             values[key] = (_literal(value.string), value.start[0])
         elif value.string in ("[", "("):
-            items = []
-            for item in tokens[index + 3 :]:
-                if item.string in ("]", ")"):
-                    break
-                if item.type == tokenize.STRING:
-                    literal = _literal(item.string)
-                    if isinstance(literal, str):
-                        items.append((literal, item.start[0]))
-            values[key] = (items, value.start[0])
+            values[key] = (_string_items(tokens, index + 2), value.start[0])
     return values
+
+
+def _top_level_list(tokens: list[tokenize.TokenInfo], name: str) -> int | None:
+    """Where the literal list of the last top-level ``name = [...]`` before the call opens; None
+    when there is none (then the value is code's to compute)."""
+    for index in range(len(tokens) - 3, -1, -1):
+        tok = tokens[index]
+        if tok.string == name and tok.start[1] == 0 and tokens[index + 1].string == "=":
+            return index + 2 if tokens[index + 2].string in ("[", "(") else None
+    return None
+
+
+def _string_items(tokens: list[tokenize.TokenInfo], opening: int) -> list[tuple[str, int]]:
+    """The string literals of the list or tuple that opens at ``tokens[opening]``, with lines."""
+    items = []
+    for item in tokens[opening + 1 :]:
+        if item.string in ("]", ")"):
+            break
+        if item.type == tokenize.STRING:
+            literal = _literal(item.string)
+            if isinstance(literal, str):
+                items.append((literal, item.start[0]))
+    return items
 
 
 def _literal(token: str) -> Any:
