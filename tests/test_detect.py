@@ -529,6 +529,47 @@ def test_the_project_itself_is_kept_with_its_line_and_outside_paths_are_reported
     assert answers["requirement_sources"]["-e ."] == "requirements.txt:2"
 
 
+@pytest.mark.parametrize(
+    ("files", "source"),
+    [
+        (
+            {
+                "setup.py": "from setuptools import setup\nsetup(\n    name='tool',\n"
+                "    extras_require={\n        'pg': ['psycopg2-binary'],\n"
+                "        'xls': ['xlrd'],\n    },\n)\n"
+            },
+            "setup.py:5",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname = 'tool'\nversion = '1'\n"
+                "[project.optional-dependencies]\npg = ['psycopg2-binary']\nxls = ['xlrd']\n"
+            },
+            "pyproject.toml:5",
+        ),
+        (
+            {
+                "setup.cfg": "[metadata]\nname = tool\n[options.extras_require]\n"
+                "pg =\n    psycopg2-binary\nxls = xlrd\n"
+            },
+            "setup.cfg:5",
+        ),
+    ],
+)
+def test_the_project_itself_with_extras_is_kept_and_its_extras_requirements_too(
+    tmp_path: Path, files: dict[str, str], source: str
+) -> None:
+    """``-e .[pg]`` in requirements.txt: the project, installed without dependencies in the
+    image, and the pg extra's requirements in the lock; an extra the project lacks is reported."""
+    project = write_tree(tmp_path / "p", {**files, "requirements.txt": "-e .[pg,nosuch]\npytest\n"})
+    facts = scan(project)
+    assert [(d.requirement, d.source) for d in facts.local] == [("-e .", "requirements.txt:1")]
+    assert ("psycopg2-binary", source) in [(d.requirement, d.source) for d in facts.requirements]
+    assert "xlrd" not in [d.requirement for d in facts.requirements]
+    assert not any("not a folder" in w for w in facts.warnings)
+    assert any("requirements.txt:1: the project has no extra 'nosuch'" in w for w in facts.warnings)
+
+
 def test_mysql_python_turns_mysqlclient_on_and_is_replaced_with_a_reason(tmp_path: Path) -> None:
     project = write_tree(
         tmp_path / "legacy",
