@@ -457,6 +457,11 @@ def test_the_fast_path_reads_nested_imports_as_the_parser_does(source: str) -> N
         ("azure.storage.blob.BlobClient", "azure-storage-blob", "namespace"),
         ("azure.identity", "azure-identity", "namespace"),
         ("google.cloud", None, "namespace"),
+        ("jaraco.classes", "jaraco-classes", "namespace"),
+        ("backports.functools_lru_cache", "backports-functools-lru-cache", "namespace"),
+        ("zope.interface.Interface", "zope-interface", "namespace"),
+        ("sphinxcontrib.napoleon", "sphinxcontrib-napoleon", "namespace"),
+        ("ruamel.yaml", "ruamel-yaml", "namespace"),
         ("flask_frozen", "Frozen_Flask", "pipreqs"),
         ("requests.adapters", "requests", "same name"),
         ("graphql", "graphql-core", "table"),  # the index's graphql is another project's sdists

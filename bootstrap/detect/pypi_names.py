@@ -50,6 +50,14 @@ _NAMESPACES = {
     "azure.mixedreality": 1,
     "azure.digitaltwins": 1,
     "azure.iot": 1,
+    # families published on PyPI as ROOT.X (jaraco.classes, backports.zoneinfo, zope.interface,
+    # sphinxcontrib-napoleon, ruamel.yaml): the root alone is no distribution, and pipreqs maps
+    # the root to one member (sphinxcontrib → sphinxcontrib_programoutput, ruamel → ruamel.base)
+    "jaraco": 1,
+    "backports": 1,
+    "zope": 1,
+    "sphinxcontrib": 1,
+    "ruamel": 1,
 }
 
 
