@@ -451,6 +451,7 @@ def test_the_fast_path_reads_nested_imports_as_the_parser_does(source: str) -> N
     [
         ("fitz", "PyMuPDF", "table"),
         ("rest_framework.views", "djangorestframework", "table"),
+        ("onelogin.saml2.auth", "python3-saml", "table"),  # the index's onelogin is another SDK
         ("telegram.ext", "python-telegram-bot", "table"),
         ("google.cloud.firestore", "google-cloud-firestore", "namespace"),
         ("google.cloud.pubsub_v1", "google-cloud-pubsub", "namespace"),
