@@ -744,3 +744,24 @@ def test_pipfile_paths_git_extras_and_markers(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     answers = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))
     assert "-e ." in answers["local_requirements"]
+
+
+def test_an_app_package_keeps_the_catalog_s_app_py_beside_it(tmp_path: Path) -> None:
+    """A Flask app built by a factory in its app/ package (microblog's layout): an app.py beside
+    the package would never be imported, so the catalog's goes beside it as app.bootstrap.py."""
+    project = write_tree(
+        tmp_path / "blog",
+        {
+            "app/__init__.py": "from flask import Flask\n\n\ndef create_app():\n"
+            "    return Flask(__name__)\n",
+            "app/views.py": "from flask import Blueprint\n",
+            "blog.py": "from app import create_app\n\napp = create_app()\n",
+            "requirements.txt": "flask==3.0.3\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Stack    flask" in out
+    assert "  app.bootstrap.py   (yours: app/, left as it is)" in out
+    assert "\n  app.py\n" not in out
+    (project / "app" / "__init__.py").unlink()  # a namespace folder: app.py would be imported
+    assert "\n  app.py\n" in dry_run(project)
