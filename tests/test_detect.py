@@ -576,6 +576,27 @@ def test_the_project_itself_with_extras_is_kept_and_its_extras_requirements_too(
     assert any("requirements.txt:1: the project has no extra 'nosuch'" in w for w in facts.warnings)
 
 
+def test_an_import_declared_by_its_own_name_adds_no_second_distribution(tmp_path: Path) -> None:
+    """psycopg2 declared and imported: the table's psycopg2-binary (the same module) is not added
+    beside it, nor listed as missing where the import is optional; a namespace root declared
+    (the index's google) does not cover google.cloud.storage."""
+    project = write_tree(
+        tmp_path / "p",
+        {
+            "requirements.txt": "psycopg2==2.9.9\ngoogle==3.0.0\n",
+            "db.py": "import psycopg2\nfrom google.cloud import storage\n",
+            "opt.py": "try:\n    import psycopg2.extras\nexcept ImportError:\n    pass\n",
+        },
+    )
+    proposal = propose(scan(project), load([]), python="3.12", stacks=[], drivers=[])
+    names = [r.split("=")[0] for r in proposal.answers["requirements"]]
+    assert "psycopg2-binary" not in names and "psycopg2" in names
+    assert "google-cloud-storage" in names
+    (project / "db.py").unlink()  # psycopg2 imported only under try/except ImportError
+    proposal = propose(scan(project), load([]), python="3.12", stacks=[], drivers=[])
+    assert not any("psycopg2" in note for note in proposal.notes), proposal.notes
+
+
 def test_mysql_python_turns_mysqlclient_on_and_is_replaced_with_a_reason(tmp_path: Path) -> None:
     project = write_tree(
         tmp_path / "legacy",

@@ -480,7 +480,9 @@ def requirements_for(
         if normalise(requirement) is None:
             notes.append(f"{where}: imports {module}: no distribution is known for it: left out")
             continue
-        if canonical(requirement) in covered or (not found.known and _provided_by(module, covered)):
+        if canonical(requirement) in covered or _named(module, covered):
+            continue
+        if not found.known and _provided_by(module, covered):
             continue
         option = _option_for(catalog, {**answers, "options": options}, requirement)
         if option is not None:
@@ -551,6 +553,18 @@ class Covered(set[str]):
         return self
 
 
+def _named(module: str, covered: AbstractSet[str]) -> bool:
+    """An import the project declares by the import's own name (psycopg2 for ``import psycopg2``,
+    though the table would add psycopg2-binary): installed already, and a second distribution of
+    the same module would overwrite its files."""
+    parts = module.split(".")
+    # a namespace's root alone (google, azure) names another project, never its members
+    shortest = 2 if resolve(parts[0]).requirement is None else 1
+    return any(
+        canonical(".".join(parts[:end])) in covered for end in range(len(parts), shortest - 1, -1)
+    )
+
+
 def _provided_by(module: str, covered: Covered) -> bool:
     """A guessed import that a declared distribution's name spells out (phonenumber_field is
     django-phonenumber-field, hurry.filesize is hurry.filesize): the project already installs it."""
@@ -585,6 +599,8 @@ def _optional_notes(
             continue
         found = resolve(module)
         if found.requirement is None or canonical(found.requirement) in covered:
+            continue
+        if _named(module, covered):
             continue
         seen.add(top)
         where = facts.code.optional[module][0]
