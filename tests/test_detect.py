@@ -597,6 +597,23 @@ def test_an_import_declared_by_its_own_name_adds_no_second_distribution(tmp_path
     assert not any("psycopg2" in note for note in proposal.notes), proposal.notes
 
 
+def test_optional_imports_of_another_python_s_standard_library_are_not_listed(
+    tmp_path: Path,
+) -> None:
+    """``try: import urlparse / except ImportError:`` is the code's own 2-and-3 switch: no
+    package installs urlparse, Queue or imp, so no note says to add one; ujson still gets one."""
+    project = write_tree(
+        tmp_path / "p",
+        {
+            "compat.py": "try:\n    import urlparse\n    import Queue\n    import imp\n"
+            "    import ujson\nexcept ImportError:\n    pass\n",
+        },
+    )
+    notes = propose(scan(project), load([]), python="3.12", stacks=[], drivers=[]).notes
+    assert not any(m in n for n in notes for m in ("urlparse", "Queue", "imports imp ")), notes
+    assert any("imports ujson only where" in n for n in notes), notes
+
+
 def test_mysql_python_turns_mysqlclient_on_and_is_replaced_with_a_reason(tmp_path: Path) -> None:
     project = write_tree(
         tmp_path / "legacy",

@@ -21,7 +21,7 @@ from bootstrap.answers import slugify
 from bootstrap.catalog import Catalog, Record
 from bootstrap.detect import python_version
 from bootstrap.detect.imports import Code, is_generated, read_code
-from bootstrap.detect.pypi_names import Resolution, canonical, resolve, stdlib
+from bootstrap.detect.pypi_names import Resolution, any_stdlib, canonical, resolve, stdlib
 from bootstrap.detect.python_version import Declaration
 from bootstrap.detect.requirements import (
     DEV_MARK,
@@ -589,13 +589,17 @@ def _not_a_requirement(top: str, std: frozenset[str], own: set[str]) -> bool:
 def _optional_notes(
     facts: Facts, std: frozenset[str], own: set[str], covered: set[str]
 ) -> list[str]:
-    """Optional imports (try/except ImportError, TYPE_CHECKING) nothing installs: one note each."""
+    """Optional imports (try/except ImportError, TYPE_CHECKING) nothing installs: one note each.
+
+    Another Python's standard-library module (urlparse, Queue, imp) is left alone: the code
+    already runs without it, and no package installs it."""
     notes: list[str] = []
     seen: set[str] = set()
     required = {m.split(".")[0] for m in facts.code.imports}
+    other_std = any_stdlib()
     for module in sorted(facts.code.optional, key=lambda m: (m.split(".")[0], m)):
         top = module.split(".")[0]
-        if top in seen or top in required or _not_a_requirement(top, std, own):
+        if top in seen or top in required or top in other_std or _not_a_requirement(top, std, own):
             continue
         found = resolve(module)
         if found.requirement is None or canonical(found.requirement) in covered:

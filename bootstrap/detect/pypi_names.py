@@ -30,6 +30,13 @@ def stdlib(python: str) -> frozenset[str]:
     return frozenset(versions[python])
 
 
+@cache
+def any_stdlib() -> frozenset[str]:
+    """Top-level modules of any Python's standard library listed (2.7's urlparse, 3.11's imp)."""
+    versions: dict[str, list[str]] = _load("stdlib.json")["versions"]
+    return frozenset(name for names in versions.values() for name in names)
+
+
 #: Namespace packages: many distributions share the top-level name; the next parts name the one.
 #: Each value is how many further parts the distribution's name takes (azure.storage.blob: two).
 _NAMESPACES = {
