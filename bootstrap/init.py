@@ -107,7 +107,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
                 answers["requirements"], proposal, args, index, answers["python"]
             )
     answers, plan = _planned(validate(answers, catalog), catalog, project)
-    placements = _placements(plan)
+    placements = _placements(plan, project)
     if args.dry_run and report is not None:
         report["document"] = init_document(project, facts, proposal, answers, placements)
         return 0
@@ -177,7 +177,7 @@ def init_command(args: argparse.Namespace, report: dict[str, Any] | None = None)
             )
             print(f"note: {proposal.conflicts[-1]}", file=sys.stderr)
     assert outcome is not None
-    _summary(project, outcome, _placements(plan, outcome.files), proposal)
+    _summary(project, outcome, _placements(plan, project, outcome.files), proposal)
     return 0
 
 
@@ -210,7 +210,7 @@ def _planned(answers: Answers, catalog: Catalog, project: Path) -> tuple[Answers
     """
     plan = make_plan(answers, catalog)  # refuses incompatible answers before any work
     names = rendered_names(plan, siblings=False)
-    taken = sorted(n for n in names if (project / n).exists() or (project / n).is_symlink())
+    taken = sorted(n for n in names if _taken(project, n))
     if not taken:
         return answers, plan
     layout_answer = {**answers.get("layout", {}), "siblings": taken}
@@ -218,10 +218,28 @@ def _planned(answers: Answers, catalog: Catalog, project: Path) -> tuple[Answers
     return answers, {**plan, "layout": layout(answers)}
 
 
-def _placements(plan: Plan, written: list[str] | None = None) -> list[Placement]:
+def _taken(project: Path, name: str) -> bool:
+    """Whether the project has ``name`` already, or a package that Python imports instead of it:
+    an ``app.py`` beside the project's ``app/`` package would never be imported (the package
+    wins), so the catalog's app.py goes beside it as a sibling, as beside a file of that name."""
+    path = project / name
+    if path.exists() or path.is_symlink():
+        return True
+    if not name.endswith(".py"):
+        return False
+    package = project / name.removesuffix(".py")
+    return package.is_dir() and (package / "__init__.py").is_file()
+
+
+def _placements(plan: Plan, project: Path, written: list[str] | None = None) -> list[Placement]:
     """Every file init adds (or added), with the user's file it stands beside when a name was
-    taken; before writing, the names come from the plan."""
-    moved = {sibling_name(n): n for n in plan["layout"]["siblings"]}
+    taken (or the package that takes a module's name); before writing, the names come from the
+    plan."""
+    moved = {}
+    for name in plan["layout"]["siblings"]:
+        path = project / name
+        shadowing = name.endswith(".py") and not (path.exists() or path.is_symlink())
+        moved[sibling_name(name)] = name.removesuffix(".py") + "/" if shadowing else name
     names = rendered_names(plan) if written is None else sorted(written)
     return [Placement(name, moved.get(name)) for name in names]
 

@@ -63,7 +63,15 @@ def _ways_to_change(command: str, records: list[str]) -> list[str]:
     ]
 
 
+#: uv's last step, naming the requirements.in lines that cannot live together however long the
+#: chain of dependencies between them ("And because you require jupyterlab>=4 and
+#: python-dateutil==2.8.0, we can conclude that your requirements are unsatisfiable.")
+_CONCLUSION = re.compile(r"(?:And because|Because) you require ([^\n]+?), we can conclude[^\n]*")
+
+
 def _cause(stderr: str) -> str:
+    """The resolver's reason in one line: its first steps, and its conclusion when the chain is
+    longer (the conclusion names the user's line and the catalog's line that collide)."""
     lines = [line.strip() for line in stderr.splitlines()]
     wanted = [
         line.removeprefix("cause:").strip()
@@ -71,6 +79,9 @@ def _cause(stderr: str) -> str:
         if line and not line.startswith(("×", "╰", "help:", "hint:", "error:", "Error:"))
     ]
     text = " ".join(wanted[:4]) or next((ln for ln in lines if ln), "unknown error")
+    conclusion = _CONCLUSION.search(stderr)
+    if conclusion and conclusion.group(0) not in text:
+        text += " ... " + conclusion.group(0).removeprefix("And ").strip()
     return text.removeprefix("error: ").strip()
 
 

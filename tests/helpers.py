@@ -71,13 +71,13 @@ def official_errors(devcontainer_json: Path) -> list[str]:
     return [f"{list(e.absolute_path)}: {e.message}" for e in devcontainer_schema.errors(data)]
 
 
-def hadolint_errors(dockerfile: Path) -> list[str]:
+def hadolint_errors(dockerfile: Path, levels: tuple[str, ...] = ("error",)) -> list[str]:
     from bootstrap.validate import lint_dockerfile
 
     return [
         f"{f['line']}: {f['code']} {f['message']}"
         for f in lint_dockerfile(dockerfile)
-        if f["level"] == "error"
+        if f["level"] in levels
     ]
 
 

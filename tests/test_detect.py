@@ -159,6 +159,33 @@ def test_python2_setup_py_declares_its_version(tmp_path: Path) -> None:
     assert [d.requirement for d in declared(tmp_path, [])] == ["requests<2.28", "six"]
 
 
+def test_setup_py_install_requires_named_by_a_top_level_variable_is_read(tmp_path: Path) -> None:
+    """``requires = [...]`` then ``install_requires=requires``: a common setup.py idiom."""
+    write_tree(
+        tmp_path,
+        {
+            "setup.py": """\
+                from setuptools import setup
+                requires = [
+                    "SQLAlchemy>=2.0",
+                    "docopt",  # the CLI
+                ]
+                def extra():
+                    requires = ["never-read"]
+                    return requires
+                setup(name="tool", install_requires=requires, tests_require=extra())
+            """
+        },
+    )
+    found = declared(tmp_path, [])
+    assert [(d.requirement, d.source) for d in found] == [
+        ("SQLAlchemy>=2.0", "setup.py:3"),
+        ("docopt", "setup.py:4"),
+    ]
+    write_tree(tmp_path, {"setup.py": "deps = compute()\nsetup(install_requires=deps)\n"})
+    assert declared(tmp_path, []) == []  # computed by code: not guessed
+
+
 def test_choose_keeps_declaration_and_shows_conflicting_code() -> None:
     pythons = load().pythons
     runtime = declarations_for({"runtime.txt": "python-2.7.18\n"})
@@ -455,12 +482,18 @@ def test_the_fast_path_reads_nested_imports_as_the_parser_does(source: str) -> N
     [
         ("fitz", "PyMuPDF", "table"),
         ("rest_framework.views", "djangorestframework", "table"),
+        ("onelogin.saml2.auth", "python3-saml", "table"),  # the index's onelogin is another SDK
         ("telegram.ext", "python-telegram-bot", "table"),
         ("google.cloud.firestore", "google-cloud-firestore", "namespace"),
         ("google.cloud.pubsub_v1", "google-cloud-pubsub", "namespace"),
         ("azure.storage.blob.BlobClient", "azure-storage-blob", "namespace"),
         ("azure.identity", "azure-identity", "namespace"),
         ("google.cloud", None, "namespace"),
+        ("jaraco.classes", "jaraco-classes", "namespace"),
+        ("backports.functools_lru_cache", "backports-functools-lru-cache", "namespace"),
+        ("zope.interface.Interface", "zope-interface", "namespace"),
+        ("sphinxcontrib.napoleon", "sphinxcontrib-napoleon", "namespace"),
+        ("ruamel.yaml", "ruamel-yaml", "namespace"),
         ("flask_frozen", "Frozen_Flask", "pipreqs"),
         ("requests.adapters", "requests", "same name"),
         ("graphql", "graphql-core", "table"),  # the index's graphql is another project's sdists
@@ -531,6 +564,85 @@ def test_the_project_itself_is_kept_with_its_line_and_outside_paths_are_reported
     assert answers["local_requirements"] == ["-e .", "./libs/inner"]
     assert answers["requirement_sources"]["six==1.16.0"] == "requirements.txt:1"
     assert answers["requirement_sources"]["-e ."] == "requirements.txt:2"
+
+
+@pytest.mark.parametrize(
+    ("files", "source"),
+    [
+        (
+            {
+                "setup.py": "from setuptools import setup\nsetup(\n    name='tool',\n"
+                "    extras_require={\n        'pg': ['psycopg2-binary'],\n"
+                "        'xls': ['xlrd'],\n    },\n)\n"
+            },
+            "setup.py:5",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname = 'tool'\nversion = '1'\n"
+                "[project.optional-dependencies]\npg = ['psycopg2-binary']\nxls = ['xlrd']\n"
+            },
+            "pyproject.toml:5",
+        ),
+        (
+            {
+                "setup.cfg": "[metadata]\nname = tool\n[options.extras_require]\n"
+                "pg =\n    psycopg2-binary\nxls = xlrd\n"
+            },
+            "setup.cfg:5",
+        ),
+    ],
+)
+def test_the_project_itself_with_extras_is_kept_and_its_extras_requirements_too(
+    tmp_path: Path, files: dict[str, str], source: str
+) -> None:
+    """``-e .[pg]`` in requirements.txt: the project, installed without dependencies in the
+    image, and the pg extra's requirements in the lock; an extra the project lacks is reported."""
+    project = write_tree(tmp_path / "p", {**files, "requirements.txt": "-e .[pg,nosuch]\npytest\n"})
+    facts = scan(project)
+    assert [(d.requirement, d.source) for d in facts.local] == [("-e .", "requirements.txt:1")]
+    assert ("psycopg2-binary", source) in [(d.requirement, d.source) for d in facts.requirements]
+    assert "xlrd" not in [d.requirement for d in facts.requirements]
+    assert not any("not a folder" in w for w in facts.warnings)
+    assert any("requirements.txt:1: the project has no extra 'nosuch'" in w for w in facts.warnings)
+
+
+def test_an_import_declared_by_its_own_name_adds_no_second_distribution(tmp_path: Path) -> None:
+    """psycopg2 declared and imported: the table's psycopg2-binary (the same module) is not added
+    beside it, nor listed as missing where the import is optional; a namespace root declared
+    (the index's google) does not cover google.cloud.storage."""
+    project = write_tree(
+        tmp_path / "p",
+        {
+            "requirements.txt": "psycopg2==2.9.9\ngoogle==3.0.0\n",
+            "db.py": "import psycopg2\nfrom google.cloud import storage\n",
+            "opt.py": "try:\n    import psycopg2.extras\nexcept ImportError:\n    pass\n",
+        },
+    )
+    proposal = propose(scan(project), load([]), python="3.12", stacks=[], drivers=[])
+    names = [r.split("=")[0] for r in proposal.answers["requirements"]]
+    assert "psycopg2-binary" not in names and "psycopg2" in names
+    assert "google-cloud-storage" in names
+    (project / "db.py").unlink()  # psycopg2 imported only under try/except ImportError
+    proposal = propose(scan(project), load([]), python="3.12", stacks=[], drivers=[])
+    assert not any("psycopg2" in note for note in proposal.notes), proposal.notes
+
+
+def test_optional_imports_of_another_python_s_standard_library_are_not_listed(
+    tmp_path: Path,
+) -> None:
+    """``try: import urlparse / except ImportError:`` is the code's own 2-and-3 switch: no
+    package installs urlparse, Queue or imp, so no note says to add one; ujson still gets one."""
+    project = write_tree(
+        tmp_path / "p",
+        {
+            "compat.py": "try:\n    import urlparse\n    import Queue\n    import imp\n"
+            "    import ujson\nexcept ImportError:\n    pass\n",
+        },
+    )
+    notes = propose(scan(project), load([]), python="3.12", stacks=[], drivers=[]).notes
+    assert not any(m in n for n in notes for m in ("urlparse", "Queue", "imports imp ")), notes
+    assert any("imports ujson only where" in n for n in notes), notes
 
 
 def test_mysql_python_turns_mysqlclient_on_and_is_replaced_with_a_reason(tmp_path: Path) -> None:

@@ -510,6 +510,43 @@ def test_the_resolver_s_refusals_carry_what_init_acts_on() -> None:
     assert (missing.name, missing.version) == ("codecov", "2.1.12")
 
 
+def test_a_conflict_through_a_chain_of_dependencies_names_the_record_from_the_conclusion() -> None:
+    """A Pipfile.lock pinning python-dateutil==2.8.0 beside JupyterLab 4: uv's first steps name
+    only packages between the two (jupyter-client, jupyter-server); its last names both lines."""
+    from bootstrap.errors import LockConflict
+    from bootstrap.requirements import parse
+    from bootstrap.resolution import explain_failure
+
+    parsed = parse(
+        "python-dateutil==2.8.0  # from Pipfile.lock:134\n"
+        "jupyterlab==4.3.8  # catalog jupyter >=4.3.8\nipykernel==6.29.5  # catalog jupyter\n"
+    )
+    steps = "".join(
+        f"         And because jupyter-server>=2.{n}.0 depends on jupyter-client>=7.4.4, we "
+        f"can conclude that jupyter-server>=2.{n}.0 depends on python-dateutil>=2.8.2. ({n})\n"
+        for n in range(1, 6)
+    )
+    conflict = explain_failure(
+        "error: No solution found when resolving dependencies\n"
+        "  cause: Because jupyter-client>=7.4.4 depends on python-dateutil>=2.8.2 and "
+        "jupyter-server>=2.4.0 depends on jupyter-client>=7.4.4, we can conclude that "
+        "jupyter-server>=2.4.0 depends on python-dateutil>=2.8.2.\n"
+        + steps
+        + "         And because you require jupyterlab>=4.3.8 and python-dateutil==2.8.0, we can "
+        "conclude that your requirements are unsatisfiable.\n\n"
+        "hint: Wheels are required for `jupyter-client` because building from source is disabled\n",
+        parsed,
+        "3.8",
+        command="init",
+    )
+    assert isinstance(conflict, LockConflict) and conflict.records == ["jupyter"]
+    assert "Pipfile.lock:134 pins python-dateutil==2.8.0 conflicts with" in conflict.message
+    assert conflict.cause.endswith(
+        "because you require jupyterlab>=4.3.8 and python-dateutil==2.8.0, we can conclude that "
+        "your requirements are unsatisfiable"
+    )
+
+
 @pytest.mark.network
 def test_a_driver_whose_packages_cannot_live_beside_the_project_s_pins_is_left_out(
     tmp_path: Path,
@@ -707,3 +744,24 @@ def test_pipfile_paths_git_extras_and_markers(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     answers = json.loads((project / ".devcontainer/bootstrap.json").read_text(encoding="utf-8"))
     assert "-e ." in answers["local_requirements"]
+
+
+def test_an_app_package_keeps_the_catalog_s_app_py_beside_it(tmp_path: Path) -> None:
+    """A Flask app built by a factory in its app/ package (microblog's layout): an app.py beside
+    the package would never be imported, so the catalog's goes beside it as app.bootstrap.py."""
+    project = write_tree(
+        tmp_path / "blog",
+        {
+            "app/__init__.py": "from flask import Flask\n\n\ndef create_app():\n"
+            "    return Flask(__name__)\n",
+            "app/views.py": "from flask import Blueprint\n",
+            "blog.py": "from app import create_app\n\napp = create_app()\n",
+            "requirements.txt": "flask==3.0.3\n",
+        },
+    )
+    out = dry_run(project)
+    assert "Stack    flask" in out
+    assert "  app.bootstrap.py   (yours: app/, left as it is)" in out
+    assert "\n  app.py\n" not in out
+    (project / "app" / "__init__.py").unlink()  # a namespace folder: app.py would be imported
+    assert "\n  app.py\n" in dry_run(project)

@@ -21,7 +21,7 @@ from bootstrap.answers import slugify
 from bootstrap.catalog import Catalog, Record
 from bootstrap.detect import python_version
 from bootstrap.detect.imports import Code, is_generated, read_code
-from bootstrap.detect.pypi_names import Resolution, canonical, resolve, stdlib
+from bootstrap.detect.pypi_names import Resolution, any_stdlib, canonical, resolve, stdlib
 from bootstrap.detect.python_version import Declaration
 from bootstrap.detect.requirements import (
     DEV_MARK,
@@ -480,7 +480,9 @@ def requirements_for(
         if normalise(requirement) is None:
             notes.append(f"{where}: imports {module}: no distribution is known for it: left out")
             continue
-        if canonical(requirement) in covered or (not found.known and _provided_by(module, covered)):
+        if canonical(requirement) in covered or _named(module, covered):
+            continue
+        if not found.known and _provided_by(module, covered):
             continue
         option = _option_for(catalog, {**answers, "options": options}, requirement)
         if option is not None:
@@ -551,6 +553,18 @@ class Covered(set[str]):
         return self
 
 
+def _named(module: str, covered: AbstractSet[str]) -> bool:
+    """An import the project declares by the import's own name (psycopg2 for ``import psycopg2``,
+    though the table would add psycopg2-binary): installed already, and a second distribution of
+    the same module would overwrite its files."""
+    parts = module.split(".")
+    # a namespace's root alone (google, azure) names another project, never its members
+    shortest = 2 if resolve(parts[0]).requirement is None else 1
+    return any(
+        canonical(".".join(parts[:end])) in covered for end in range(len(parts), shortest - 1, -1)
+    )
+
+
 def _provided_by(module: str, covered: Covered) -> bool:
     """A guessed import that a declared distribution's name spells out (phonenumber_field is
     django-phonenumber-field, hurry.filesize is hurry.filesize): the project already installs it."""
@@ -575,16 +589,22 @@ def _not_a_requirement(top: str, std: frozenset[str], own: set[str]) -> bool:
 def _optional_notes(
     facts: Facts, std: frozenset[str], own: set[str], covered: set[str]
 ) -> list[str]:
-    """Optional imports (try/except ImportError, TYPE_CHECKING) nothing installs: one note each."""
+    """Optional imports (try/except ImportError, TYPE_CHECKING) nothing installs: one note each.
+
+    Another Python's standard-library module (urlparse, Queue, imp) is left alone: the code
+    already runs without it, and no package installs it."""
     notes: list[str] = []
     seen: set[str] = set()
     required = {m.split(".")[0] for m in facts.code.imports}
+    other_std = any_stdlib()
     for module in sorted(facts.code.optional, key=lambda m: (m.split(".")[0], m)):
         top = module.split(".")[0]
-        if top in seen or top in required or _not_a_requirement(top, std, own):
+        if top in seen or top in required or top in other_std or _not_a_requirement(top, std, own):
             continue
         found = resolve(module)
         if found.requirement is None or canonical(found.requirement) in covered:
+            continue
+        if _named(module, covered):
             continue
         seen.add(top)
         where = facts.code.optional[module][0]

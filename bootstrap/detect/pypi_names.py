@@ -31,6 +31,13 @@ def stdlib(python: str) -> frozenset[str]:
     return frozenset(versions[python])
 
 
+@cache
+def any_stdlib() -> frozenset[str]:
+    """Top-level modules of any Python's standard library listed (2.7's urlparse, 3.11's imp)."""
+    versions: dict[str, list[str]] = _load("stdlib.json")["versions"]
+    return frozenset(name for names in versions.values() for name in names)
+
+
 #: Namespace packages: many distributions share the top-level name; the next parts name the one.
 #: Each value is how many further parts the distribution's name takes (azure.storage.blob: two).
 _NAMESPACES = {
@@ -51,6 +58,14 @@ _NAMESPACES = {
     "azure.mixedreality": 1,
     "azure.digitaltwins": 1,
     "azure.iot": 1,
+    # families published on PyPI as ROOT.X (jaraco.classes, backports.zoneinfo, zope.interface,
+    # sphinxcontrib-napoleon, ruamel.yaml): the root alone is no distribution, and pipreqs maps
+    # the root to one member (sphinxcontrib → sphinxcontrib_programoutput, ruamel → ruamel.base)
+    "jaraco": 1,
+    "backports": 1,
+    "zope": 1,
+    "sphinxcontrib": 1,
+    "ruamel": 1,
 }
 
 

@@ -110,8 +110,12 @@ def read_requirements_txt(
             if target.is_file() and target.is_relative_to(project.resolve()):
                 out += read_requirements_txt(project, target, warnings, seen)
             continue
-        if local_path(line) is not None:
-            continue  # the project itself or a folder of it: local_paths() keeps it
+        found = local_path(line)
+        if found is not None:  # the project itself or a folder of it: local_paths() keeps it
+            target, extras = _split_extras(found.removeprefix("-e ").strip())
+            if extras and _project_folder(project, path.parent / target) == ".":
+                out += project_extras(project, extras, f"{rel}:{number}", warnings)
+            continue
         if line.startswith("-"):
             continue  # -c, --index-url, --hash ...: not a requirement of its own
         requirement = normalise(re.split(r"\s+--", line, maxsplit=1)[0])
@@ -176,7 +180,7 @@ def local_paths(project: Path, warnings: list[str]) -> list[Declared]:
             if found is None:
                 continue
             target = found.removeprefix("-e ").rpartition("@")[2].strip()
-            target = target.removeprefix("file://").removeprefix("file:")
+            target = _split_extras(target.removeprefix("file://").removeprefix("file:"))[0]
             shown = _project_folder(project, path.parent / target)
             if shown is None:
                 warnings.append(
@@ -189,6 +193,63 @@ def local_paths(project: Path, warnings: list[str]) -> list[Declared]:
             out.append(
                 Declared(prefix + (f"{name} @ file:{shown}" if name else shown), f"{rel}:{number}")
             )
+    return out
+
+
+def _split_extras(target: str) -> tuple[str, list[str]]:
+    """``.[pg,redshift]`` → (``.``, [pg, redshift]): pip's extras after a local path."""
+    match = re.fullmatch(r"(.*?)\[([^\]]*)\]", target)
+    if match is None:
+        return target, []
+    return match.group(1), [e.strip() for e in match.group(2).split(",") if e.strip()]
+
+
+def project_extras(
+    project: Path, extras: list[str], where: str, warnings: list[str]
+) -> list[Declared]:
+    """The requirements of the project's own extras that ``-e .[pg]`` asks for: the image
+    installs the project without dependencies, so they go to the lock like any other. Read from
+    pyproject.toml's optional-dependencies, setup.cfg's extras_require, or a literal
+    ``extras_require={...}`` in setup.py; an extra found in none is reported."""
+    tables: list[tuple[str, dict[str, list[tuple[str, int]]]]] = []
+    if (project / "pyproject.toml").is_file():
+        data, text = read_toml(project / "pyproject.toml", "pyproject.toml", [])
+        optional = dig(data, "project", "optional-dependencies")
+        if isinstance(optional, dict):
+            table = {
+                str(k): [(str(r), _line_of(text, str(r))) for r in v]
+                for k, v in optional.items()
+                if isinstance(v, list)
+            }
+            tables.append(("pyproject.toml", table))
+    if (project / "setup.cfg").is_file():
+        parser, text = read_setup_cfg(project, [])
+        if parser.has_section("options.extras_require"):
+            table = {
+                key: [
+                    (item.strip(), _line_of(text, item.strip()))
+                    for item in value.splitlines()
+                    if item.strip()
+                ]
+                for key, value in parser.items("options.extras_require")
+            }
+            tables.append(("setup.cfg", table))
+    if (project / "setup.py").is_file():
+        text = _text(project / "setup.py", "setup.py", []) or ""
+        tables.append(("setup.py", setup_py_extras(text)))
+    out: list[Declared] = []
+    for extra in extras:
+        hit = next(
+            ((name, t[k]) for name, t in tables for k in t if canonical(k) == canonical(extra)),
+            None,
+        )
+        if hit is None:
+            warnings.append(f"{where}: the project has no extra {extra!r}: left out")
+            continue
+        for item, line in hit[1]:
+            requirement = normalise(item)
+            if requirement:
+                out.append(Declared(requirement, f"{hit[0]}:{line}"))
     return out
 
 
@@ -343,8 +404,10 @@ def _line_of_name(text: str, name: str) -> int:
 def setup_py_values(text: str) -> dict[str, Any]:
     """Literal keyword arguments of setup(...): install_requires, python_requires, classifiers.
 
-    Read from the token stream, so a Python 2 setup.py works too; a value that is not a literal
-    (a variable, a function call) is simply absent.
+    Read from the token stream, so a Python 2 setup.py works too. A value that names a variable
+    assigned a literal list at the top of the file (``requires = [...]`` then
+    ``install_requires=requires``) is that list; any other value (a function call, a list built
+    by code) is simply absent.
     """
     try:
         tokens = [
@@ -362,19 +425,79 @@ def setup_py_values(text: str) -> dict[str, Any]:
         if tokens[index + 1].string != "=":
             continue
         value = tokens[index + 2]
-        if value.type == tokenize.STRING:
+        if value.type == tokenize.NAME and value.string not in ("None", "True", "False"):
+            start = _top_level_list(tokens[: index + 2], value.string)
+            if start is not None:
+                values[key] = (_string_items(tokens, start), tokens[start].start[0])
+        elif value.type == tokenize.STRING:
             values[key] = (_literal(value.string), value.start[0])
         elif value.string in ("[", "("):
-            items = []
-            for item in tokens[index + 3 :]:
-                if item.string in ("]", ")"):
-                    break
-                if item.type == tokenize.STRING:
-                    literal = _literal(item.string)
-                    if isinstance(literal, str):
-                        items.append((literal, item.start[0]))
-            values[key] = (items, value.start[0])
+            values[key] = (_string_items(tokens, index + 2), value.start[0])
     return values
+
+
+def _top_level_list(tokens: list[tokenize.TokenInfo], name: str, openers: str = "[(") -> int | None:
+    """Where the literal of the last top-level ``name = [...]`` before the call opens; None
+    when there is none (then the value is code's to compute)."""
+    for index in range(len(tokens) - 3, -1, -1):
+        tok = tokens[index]
+        if tok.string == name and tok.start[1] == 0 and tokens[index + 1].string == "=":
+            return index + 2 if tokens[index + 2].string in openers else None
+    return None
+
+
+def _string_items(tokens: list[tokenize.TokenInfo], opening: int) -> list[tuple[str, int]]:
+    """The string literals of the list or tuple that opens at ``tokens[opening]``, with lines."""
+    items = []
+    for item in tokens[opening + 1 :]:
+        if item.string in ("]", ")"):
+            break
+        if item.type == tokenize.STRING:
+            literal = _literal(item.string)
+            if isinstance(literal, str):
+                items.append((literal, item.start[0]))
+    return items
+
+
+def setup_py_extras(text: str) -> dict[str, list[tuple[str, int]]]:
+    """A literal ``extras_require={"pg": ["psycopg2"], ...}`` of setup.py (from the tokens, as
+    setup_py_values reads the rest), each extra's requirements with their lines."""
+    try:
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(text).readline)
+            if t.type not in (tokenize.NL, tokenize.COMMENT, tokenize.NEWLINE)
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    out: dict[str, list[tuple[str, int]]] = {}
+    for index, tok in enumerate(tokens[:-2]):
+        if tok.string != "extras_require" or tokens[index + 1].string != "=":
+            continue
+        opening = index + 2
+        if tokens[opening].type == tokenize.NAME:
+            found = _top_level_list(tokens[:index], tokens[opening].string, "{")
+            if found is None:
+                continue
+            opening = found
+        if tokens[opening].string != "{":
+            continue
+        position = opening + 1
+        while position + 2 < len(tokens) and tokens[position].string != "}":
+            key, colon, value = tokens[position : position + 3]
+            if key.type != tokenize.STRING or colon.string != ":" or value.string not in "[(":
+                break
+            name = _literal(key.string)
+            items = _string_items(tokens, position + 2)
+            if isinstance(name, str):
+                out[name] = items
+            position += 3
+            while position < len(tokens) and tokens[position].string not in ("]", ")"):
+                position += 1
+            position += 1
+            if position < len(tokens) and tokens[position].string == ",":
+                position += 1
+    return out
 
 
 def _literal(token: str) -> Any:
