@@ -190,8 +190,8 @@ def main() -> int:
             other = statistics.median(item.other_cpu) if item.other_cpu else 0.0
             wall = statistics.median(item.wall)
             other_wall = statistics.median(item.other_wall) if item.other_wall else 0.0
-            count = f"{item.instructions / 1e9:.2f} G"
-            if item.other_instructions:
+            count = f"{item.instructions / 1e9:.2f} G" if item.instructions else "—"
+            if item.instructions and item.other_instructions:
                 count += f" / {item.other_instructions / 1e9:.2f} G = "
                 count += f"{item.instructions / item.other_instructions:.2f}"
             print(
