@@ -988,3 +988,33 @@ def test_a_source_of_thousands_of_imports_and_strings_is_read_in_one_pass(
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert everything(work) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        # a requirements list named once, then named again and again
+        ("setup.py", "requires = ['six']\n" + "install_requires=requires\n" * 80_000),
+        ("setup.py", "extras = {'pg': ['psycopg2']}\n" + "extras_require=extras\n" * 80_000),
+        # 100,000 requirements, each looked up for the line that declares it
+        (
+            "pyproject.toml",
+            '[project]\nname = "x"\ndependencies = [\n'
+            + "".join(f'"pkg{i}",\n' for i in range(100_000))
+            + "]\n",
+        ),
+    ],
+)
+def test_a_manifest_built_to_be_slow_is_read_in_one_pass(
+    work: Path, name: str, content: str
+) -> None:
+    """Each lookup searching the whole file again took minutes to hours on these (1.2 to 1.9 MB).
+    The timeout only catches a return of the square."""
+    project = work / "project"
+    project.mkdir()
+    (project / name).write_text(content)
+    before = everything(work)
+    result = cli("init", project, "--dry-run", "--offline", "--no-input", cwd=work, timeout=150)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert everything(work) == before

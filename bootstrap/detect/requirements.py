@@ -316,8 +316,29 @@ def _text(path: Path, rel: str, warnings: list[str]) -> str | None:
     return None
 
 
+#: characters the line lookups below may search in one text: 16 times its length, at least 4 MB
+#: (a manifest's few hundred items need a fraction of it); each lookup that compiles a pattern
+#: is charged as many characters as compiling it costs
+_LINE_BUDGET = 16
+_PATTERN_COST = 20_000
+_searched: list[Any] = [None, 0]  # the text searched last, and how many characters so far
+
+
+def _affordable(text: str) -> bool:
+    """Whether another line lookup in ``text`` fits its budget. Each lookup searches from the
+    start: a manifest of 100,000 items would take minutes. Past the budget the line is given
+    as 1, evidence a little less precise for a file no one writes by hand."""
+    if _searched[0] is not text:
+        _searched[:] = [text, 0]
+    return _searched[1] <= max(_LINE_BUDGET * len(text), 4 * 1024 * 1024)
+
+
 def _line_of(text: str, needle: str) -> int:
+    """The line where ``needle`` first appears in ``text`` (1 when it does not)."""
+    if not _affordable(text):
+        return 1
     index = text.find(needle)
+    _searched[1] += 2 * (index if index >= 0 else len(text))
     return text.count("\n", 0, index) + 1 if index >= 0 else 1
 
 
@@ -390,6 +411,9 @@ def _poetry_spec(version: str) -> str:
 
 def _line_of_name(text: str, name: str) -> int:
     """The line declaring ``name`` (a key or a quoted requirement), not one merely containing it."""
+    if not _affordable(text):
+        return 1
+    _searched[1] += _PATTERN_COST + 2 * len(text)
     pattern = re.compile(
         rf"^[ \t]*(?:[\"']?{re.escape(name)}[\"']?[ \t]*[=\[<>~!;@ ]|[\"']{re.escape(name)}"
         rf"(?![\w.-]))",
@@ -418,45 +442,68 @@ def setup_py_values(text: str) -> dict[str, Any]:
     except (tokenize.TokenError, SyntaxError):
         return {}
     values: dict[str, Any] = {}
+    assigned = _Assigned(tokens)
     for index, tok in enumerate(tokens[:-2]):
         key = tok.string
-        if key not in ("install_requires", "python_requires", "classifiers"):
-            continue
-        if tokens[index + 1].string != "=":
-            continue
-        value = tokens[index + 2]
-        if value.type == tokenize.NAME and value.string not in ("None", "True", "False"):
-            start = _top_level_list(tokens[: index + 2], value.string)
-            if start is not None:
-                values[key] = (_string_items(tokens, start), tokens[start].start[0])
-        elif value.type == tokenize.STRING:
-            values[key] = (_literal(value.string), value.start[0])
-        elif value.string in ("[", "("):
-            values[key] = (_string_items(tokens, index + 2), value.start[0])
+        if key in ("install_requires", "python_requires", "classifiers") and (
+            tokens[index + 1].string == "="
+        ):
+            value = tokens[index + 2]
+            if value.type == tokenize.NAME and value.string not in ("None", "True", "False"):
+                start = assigned.literal(value.string, "[(")
+                if start is not None:
+                    values[key] = (assigned.items(start), tokens[start].start[0])
+            elif value.type == tokenize.STRING:
+                values[key] = (_literal(value.string), value.start[0])
+            elif value.string in ("[", "("):
+                values[key] = (assigned.items(index + 2), value.start[0])
+        assigned.see(index)
     return values
 
 
-def _top_level_list(tokens: list[tokenize.TokenInfo], name: str, openers: str = "[(") -> int | None:
-    """Where the literal of the last top-level ``name = [...]`` before the call opens; None
-    when there is none (then the value is code's to compute)."""
-    for index in range(len(tokens) - 3, -1, -1):
-        tok = tokens[index]
-        if tok.string == name and tok.start[1] == 0 and tokens[index + 1].string == "=":
-            return index + 2 if tokens[index + 2].string in openers else None
-    return None
+class _Assigned:
+    """The top-level ``name = ...`` seen so far in a token stream, and the string lists read.
 
+    One pass for the whole file, each list read once: a setup.py written as thousands of
+    ``install_requires=requires`` lines costs no more than its length.
+    """
 
-def _string_items(tokens: list[tokenize.TokenInfo], opening: int) -> list[tuple[str, int]]:
-    """The string literals of the list or tuple that opens at ``tokens[opening]``, with lines."""
-    items = []
-    for item in tokens[opening + 1 :]:
-        if item.string in ("]", ")"):
-            break
-        if item.type == tokenize.STRING:
-            literal = _literal(item.string)
-            if isinstance(literal, str):
-                items.append((literal, item.start[0]))
-    return items
+    def __init__(self, tokens: list[tokenize.TokenInfo]) -> None:
+        self._tokens = tokens
+        self._last: dict[str, int] = {}
+        self._items: dict[int, list[tuple[str, int]]] = {}
+
+    def see(self, index: int) -> None:
+        """Note ``tokens[index]`` if it starts a top-level assignment."""
+        tok = self._tokens[index]
+        if (
+            tok.start[1] == 0
+            and index + 2 < len(self._tokens)
+            and self._tokens[index + 1].string == "="
+        ):
+            self._last[tok.string] = index
+
+    def literal(self, name: str, openers: str) -> int | None:
+        """Where the literal of the last top-level ``name = [...]`` seen opens; None when there
+        is none, or that value is not such a literal (then it is code's to compute)."""
+        index = self._last.get(name)
+        if index is None or self._tokens[index + 2].string not in openers:
+            return None
+        return index + 2
+
+    def items(self, opening: int) -> list[tuple[str, int]]:
+        """The string literals of the list or tuple that opens at ``tokens[opening]``, with lines."""
+        if opening not in self._items:
+            items = []
+            for item in self._tokens[opening + 1 :]:
+                if item.string in ("]", ")"):
+                    break
+                if item.type == tokenize.STRING:
+                    literal = _literal(item.string)
+                    if isinstance(literal, str):
+                        items.append((literal, item.start[0]))
+            self._items[opening] = items
+        return list(self._items[opening])
 
 
 def setup_py_extras(text: str) -> dict[str, list[tuple[str, int]]]:
@@ -471,24 +518,28 @@ def setup_py_extras(text: str) -> dict[str, list[tuple[str, int]]]:
     except (tokenize.TokenError, SyntaxError):
         return {}
     out: dict[str, list[tuple[str, int]]] = {}
+    assigned = _Assigned(tokens)
+    read: set[int] = set()  # each dictionary once, however often it is named
     for index, tok in enumerate(tokens[:-2]):
+        assigned.see(index)
         if tok.string != "extras_require" or tokens[index + 1].string != "=":
             continue
         opening = index + 2
         if tokens[opening].type == tokenize.NAME:
-            found = _top_level_list(tokens[:index], tokens[opening].string, "{")
+            found = assigned.literal(tokens[opening].string, "{")
             if found is None:
                 continue
             opening = found
-        if tokens[opening].string != "{":
+        if tokens[opening].string != "{" or opening in read:
             continue
+        read.add(opening)
         position = opening + 1
         while position + 2 < len(tokens) and tokens[position].string != "}":
             key, colon, value = tokens[position : position + 3]
             if key.type != tokenize.STRING or colon.string != ":" or value.string not in "[(":
                 break
             name = _literal(key.string)
-            items = _string_items(tokens, position + 2)
+            items = assigned.items(position + 2)
             if isinstance(name, str):
                 out[name] = items
             position += 3
